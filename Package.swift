@@ -1,0 +1,42 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    .treatAllWarnings(as: .error),  // SE-0480: not applied when this package is someone else's dependency
+]
+
+// Layers, data flowing one way:
+// CGDBM (C) → GDBMStore (safe wrapper) → AccessMap (text format, makemap, keys, search orders)
+//   → AccessPolicy (session macros, rulesets, typed decisions) → accesspolicy (CLI, no logic)
+let package = Package(
+    name: "AccessPolicy",
+    products: [
+        .library(name: "AccessPolicy", targets: ["AccessPolicy"]),
+        .library(name: "AccessMap", targets: ["AccessMap"]),
+        .library(name: "GDBMStore", targets: ["GDBMStore"]),
+        .executable(name: "accesspolicy", targets: ["AccessPolicyCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0")
+    ],
+    targets: [
+        .systemLibrary(name: "CGDBM", providers: [.apt(["libgdbm-dev"]), .brew(["gdbm"])]),
+        .target(name: "GDBMStore", dependencies: ["CGDBM"], swiftSettings: swiftSettings),
+        .target(name: "AccessMap", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
+        .target(name: "AccessPolicy", dependencies: ["AccessMap"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "AccessPolicyCLI",
+            dependencies: [
+                "AccessPolicy", "AccessMap", "GDBMStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/accesspolicy",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
+    ]
+)

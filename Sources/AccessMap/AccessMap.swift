@@ -1,0 +1,1 @@
+// Access-map text format, makemap-compatible builder, keys and search orders.

@@ -1,0 +1,79 @@
+import Synchronization
+
+/// Read-only access to one GDBM file from many threads.
+///
+/// libgdbm handles are not thread-safe, so the pool keeps several read-only handles on the same file, each behind
+/// its own lock. A reader picks a handle round-robin and holds its lock only for the duration of one call, so
+/// with as many handles as concurrent readers they rarely wait for each other. The handles are opened with
+/// `GDBM_NOLOCK`: the file is expected to be replaced by rename (as the builders in this package do), never
+/// written in place, so a reader that has it open keeps seeing a consistent old version.
+public final class GDBMReaderPool: Sendable {
+    /// One handle and the lock that guards it.
+    ///
+    /// `@unchecked Sendable` is sound here: `database` is only ever touched inside `lock.withLock` /
+    /// `lock.withLockIfAvailable` (see ``GDBMReaderPool/withDatabase(_:)``), so no two threads use the handle at
+    /// once, and the handle itself has no thread affinity.
+    private final class Slot: @unchecked Sendable {
+        let lock = Mutex<Void>(())
+        let database: GDBMDatabase
+        init(_ database: consuming GDBMDatabase) { self.database = database }
+    }
+
+    private let slots: [Slot]
+    private let next = Atomic<Int>(0)
+    /// The database path.
+    public let path: String
+
+    /// Opens `handleCount` read-only handles on `path`.
+    ///
+    /// - Throws: ``GDBMError`` when the file cannot be opened.
+    public init(path: String, handleCount: Int = 4) throws(GDBMError) {
+        precondition(handleCount > 0, "a reader pool needs at least one handle")
+        var slots: [Slot] = []
+        slots.reserveCapacity(handleCount)
+        for _ in 0..<handleCount {
+            slots.append(Slot(try GDBMDatabase(path: path, mode: .readOnly, lock: false)))
+        }
+        self.slots = slots
+        self.path = path
+    }
+
+    /// Runs `body` with exclusive use of one of the pool's handles.
+    public func withDatabase<R, E: Error>(_ body: (borrowing GDBMDatabase) throws(E) -> R) throws(E) -> R {
+        let start = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        let count = slots.count
+        // Try every handle without blocking first; block on the first choice only if all are busy.
+        for offset in 0..<count {
+            let slot = slots[(start &+ offset) % count]
+            var outcome: Result<R, E>?
+            let acquired: Bool = slot.lock.withLockIfAvailable { (_) -> Void in
+                do throws(E) { outcome = .success(try body(slot.database)) } catch { outcome = .failure(error) }
+            } != nil
+            if acquired, let outcome { return try outcome.get() }
+        }
+        let slot = slots[start % count]
+        var outcome: Result<R, E>!
+        slot.lock.withLock { (_) -> Void in
+            do throws(E) { outcome = .success(try body(slot.database)) } catch { outcome = .failure(error) }
+        }
+        return try outcome.get()
+    }
+
+    /// Looks a key up; see ``GDBMDatabase/withValue(forKey:_:)``.
+    public func withValue<R, E: Error>(
+        forKey key: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(GDBMError) -> Result<R, E>? {
+        try withDatabase { (db) throws(GDBMError) in try db.withValue(forKey: key, body) }
+    }
+
+    /// Looks a key up and copies the value.
+    public func fetch(_ key: some Collection<UInt8>) throws(GDBMError) -> [UInt8]? {
+        try withDatabase { (db) throws(GDBMError) in try db.fetch(key) }
+    }
+
+    /// Looks a UTF-8 key up and copies the value.
+    public func fetch(_ key: String) throws(GDBMError) -> [UInt8]? {
+        try fetch(Array(key.utf8))
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct AccessPolicyTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accesspolicy",
+        abstract: "sendmail's access map and STARTTLS policy engine, natively in Swift.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}
