@@ -215,18 +215,23 @@ def join(toks):
 
 
 def normalise(raw):
+    """The contract line for a final workspace. MAILER = tokens after `$#` up to the first `$@`/`$:`; HOST = tokens
+    after the first `$@` up to the next `$:`; TEXT = all tokens after that `$:` (later metasymbols stay in the text,
+    glued like operators; only seen with malformed workspaces)."""
     toks = tokenize(raw)
     if toks[:1] == ['$#']:
-        parts = {'M': [], '$@': [], '$:': []}
-        seen, cur = [], 'M'
-        for t in toks[1:]:
-            if t in ('$@', '$:'):
-                cur = t
-                seen.append(t)
-                continue
-            parts[cur].append(t)
-        s = '$#' + join(parts['M'])
-        host, text = join(parts['$@']), join(parts['$:'])
+        rest = toks[1:]
+        cut = next((i for i, t in enumerate(rest) if t in ('$@', '$:')), len(rest))
+        mailer, rest = rest[:cut], rest[cut:]
+        host, text = [], []
+        if rest[:1] == ['$@']:
+            rest = rest[1:]
+            cut = rest.index('$:') if '$:' in rest else len(rest)
+            host, rest = rest[:cut], rest[cut:]
+        if rest[:1] == ['$:']:
+            text = rest[1:]
+        s = '$#' + join(mailer)
+        host, text = join(host), join(text)
         if host:
             s += ' $@ ' + host
         if text:
