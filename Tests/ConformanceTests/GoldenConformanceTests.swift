@@ -15,7 +15,10 @@ struct TLSGoldenTests {
     @Test("tls_rcpt goldens", arguments: Harness.goldenCases("tls_rcpt"))
     func tlsRcpt(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
 
-    @Test("try_tls, srv_features, clt_features, RelayTLS, trust_auth goldens", arguments: Harness.goldenCases("tls_misc"))
+    @Test(
+        "try_tls, srv_features, clt_features, RelayTLS, trust_auth goldens",
+        arguments: Harness.goldenCases("tls_misc")
+    )
     func tlsMisc(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
 }
 
@@ -77,7 +80,8 @@ struct GoldenHarnessTests {
         let golden = Harness.goldenCases(suite)
         #expect(golden.count == count)
         for g in golden {
-            let fresh = try ConformanceCase.parse(path: dir.appendingPathComponent(suite + "/" + URL(fileURLWithPath: g.path).lastPathComponent).path)
+            let file = URL(fileURLWithPath: g.path).lastPathComponent
+            let fresh = try ConformanceCase.parse(path: dir.appendingPathComponent("\(suite)/\(file)").path)
             #expect(fresh.mapLines == g.mapLines, "\(g.name): map differs from the generator's")
             #expect(fresh.script.map(\.text) == g.script.map(\.text), "\(g.name): script differs from the generator's")
             #expect(fresh.variant == g.variant && fresh.mcLines == g.mcLines, "\(g.name): variant differs")
@@ -98,10 +102,18 @@ struct GoldenHarnessTests {
         let python = try #require(Harness.which("python3"))
         let result = try Harness.run(
             python,
-            [Harness.oracleScripts.appendingPathComponent("oracle.py").path, "record", "--check", "--jobs", "1"] + files,
+            [Harness.oracleScripts.appendingPathComponent("oracle.py").path, "record", "--check", "--jobs", "1"]
+                + files,
             environment: ["ORACLE_WORK": work.path]
         )
-        #expect(result.status == 0, "sendmail disagrees with the goldens of \(suite):\n\(result.stdout.prefix(4000))\n\(result.stderr.suffix(2000))")
+        #expect(
+            result.status == 0,
+            """
+            sendmail disagrees with the goldens of \(suite):
+            \(result.stdout.prefix(4000))
+            \(result.stderr.suffix(2000))
+            """
+        )
     }
 
     static func seeds() -> [String: (Int, Int)] {
@@ -110,9 +122,12 @@ struct GoldenHarnessTests {
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SUITES=") })
         else { return [:] }
         var out: [String: (Int, Int)] = [:]
-        for item in line.dropFirst("SUITES=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")).split(separator: " ") {
+        let list = line.dropFirst("SUITES=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        for item in list.split(separator: " ") {
             let parts = item.split(separator: ":")
-            if parts.count == 3, let seed = Int(parts[1]), let count = Int(parts[2]) { out[String(parts[0])] = (seed, count) }
+            if parts.count == 3, let seed = Int(parts[1]), let count = Int(parts[2]) {
+                out[String(parts[0])] = (seed, count)
+            }
         }
         return out
     }

@@ -220,12 +220,14 @@ enum Harness {
             }
         }
         if actual.count > commands.count {
-            report.append("\(testCase.name): \(actual.count - commands.count) extra output line(s): \(actual[commands.count...].prefix(3))")
+            let extra = actual[commands.count...]
+            report.append("\(testCase.name): \(extra.count) extra output line(s): \(extra.prefix(3))")
         }
         if !report.isEmpty {
             Issue.record(
                 Comment(
-                    rawValue: "\(testCase.name) (variant \(testCase.variant)): \(report.count) of \(commands.count) lines differ\n"
+                    rawValue: "\(testCase.name) (variant \(testCase.variant)): "
+                        + "\(report.count) of \(commands.count) lines differ\n"
                         + report.prefix(20).joined(separator: "\n")
                 ),
                 sourceLocation: sourceLocation
