@@ -38,5 +38,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConformanceTests", swiftSettings: swiftSettings),  // runs the accesspolicy binary
     ]
 )
