@@ -22,8 +22,8 @@ public struct SessionAssembler {
         /// Set to `false` for logs written with a lower LogLevel: TLS and AUTH then stay unknown.
         public var sendmailLogsTLSAndAuth: Bool
 
-        /// Defaults: 10,000 open sessions, 20,000 lines idle window, sendmail LogLevel ≥ 9.
-        public init(maximumOpenSessions: Int = 10_000, idleLines: Int = 20_000, sendmailLogsTLSAndAuth: Bool = true)
+        /// Defaults: 10,000 open sessions, 5,000 lines idle window, sendmail LogLevel ≥ 9.
+        public init(maximumOpenSessions: Int = 10_000, idleLines: Int = 5_000, sendmailLogsTLSAndAuth: Bool = true)
         {
             precondition(maximumOpenSessions > 0 && idleLines > 0)
             self.maximumOpenSessions = maximumOpenSessions
