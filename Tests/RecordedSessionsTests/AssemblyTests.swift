@@ -48,7 +48,8 @@ struct AssemblyTests {
         #expect(rcpt.refusal?.ruleset == "check_rcpt")
         let call = try #require(b.replayCalls().first { $0.ruleset == .checkRcpt })
         #expect(call.arguments == ["<x@elsewhere.example>"])
-        guard case .decision(let decision) = call.observed, case .reject(let reply) = decision.action else {
+        guard case .decision(let decision) = call.observed, case .reject(let reply) = decision.action
+        else {
             Issue.record("expected the logged reject")
             return
         }
@@ -137,7 +138,9 @@ struct AssemblyTests {
 
     @Test("credentials echoed at LogLevel 15 are redacted")
     func redaction() {
-        let text = LogRedaction.sanitize("Nov 21 10:00:09 mx sm-mta[105]: <-- AUTH PLAIN AGFsaWNlAHNlY3JldA==")
+        let text = LogRedaction.sanitize(
+            "Nov 21 10:00:09 mx sm-mta[105]: <-- AUTH PLAIN AGFsaWNlAHNlY3JldA=="
+        )
         #expect(text.hasSuffix("<-- AUTH [redacted]") || text.hasSuffix("<-- AUTH PLAIN [redacted]"))
         #expect(!text.contains("AGFsaWNl"))
         #expect(!LogRedaction.sanitize("<-- dGVzdA==").contains("dGVzdA"))
@@ -214,7 +217,9 @@ struct AssemblyTests {
     @Test("syslog headers: RFC 3164, ISO 8601, notices")
     func syslogHeaders() throws {
         let rfc = try SyslogLine.split("Mar  4 04:36:08 bob sendmail[23831]: hello").get()
-        #expect(rfc.host == "bob" && rfc.program == "sendmail" && rfc.pid == 23831 && rfc.message == "hello")
+        #expect(
+            rfc.host == "bob" && rfc.program == "sendmail" && rfc.pid == 23831 && rfc.message == "hello"
+        )
         let iso = try SyslogLine.split("2024-11-21T10:00:01Z mx postfix/smtpd[7]: x").get()
         #expect(iso.timestamp == "2024-11-21T10:00:01Z" && iso.program == "postfix/smtpd")
         #expect(throws: SyslogSplitFailure.syslogNotice) {

@@ -92,7 +92,10 @@ struct SeedLogTests {
         #expect(sent.direction == .outbound)
         let facts = try #require(sent.tls.facts)
         #expect(facts.verify == "FAIL")
-        #expect(facts.certificateSubject == "/C=US/ST=California/L=Mountain+20View/O=Google+20Inc/CN=mx.google.com")
+        #expect(
+            facts.certificateSubject
+                == "/C=US/ST=California/L=Mountain+20View/O=Google+20Inc/CN=mx.google.com"
+        )
         #expect(facts.certificateIssuer == "/C=US/O=Google+20Inc/CN=Google+20Internet+20Authority")
         #expect(facts.verifyMessage == "unable to get local issuer certificate")
         let call = try #require(sent.replayCalls().first)

@@ -39,7 +39,10 @@ func sessions(
     return (result.sorted { $0.sequenceNumber < $1.sequenceNumber }, stream.statistics)
 }
 
-func sessions(of text: String, options: SessionAssembler.Options = .init()) throws -> (
+func sessions(
+    of text: String,
+    options: SessionAssembler.Options = .init()
+) throws -> (
     [RecordedSession], ParseStatistics
 ) {
     try sessions(of: Array(text.utf8), options: options)

@@ -162,11 +162,13 @@ public struct DeliveryRecord: Hashable, Sendable {
     public var isRemote: Bool {
         if let mailer, Self.localMailers.contains(mailer) { return false }
         guard let peer else { return false }
-        return peer.address != nil || peer.addressBlanked || (peer.name.map { $0.contains(".") } ?? false)
+        return peer.address != nil || peer.addressBlanked
+            || (peer.name.map { $0.contains(".") } ?? false)
     }
 
     static let localMailers: Set<String> = [
-        "local", "prog", "procmail", "cyrus", "cyrusv2", "discard", "*file*", "*include*", "virtual", "lmtp",
+        "local", "prog", "procmail", "cyrus", "cyrusv2", "discard", "*file*", "*include*", "virtual",
+        "lmtp",
         "pipe", "error",
     ]
 }

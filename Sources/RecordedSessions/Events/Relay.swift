@@ -118,7 +118,10 @@ enum IPv6Text {
         var tail = Substring(text)
         var v4Groups: [String] = []
         if let lastColon = tail.lastIndex(of: ":"), tail[tail.index(after: lastColon)...].contains(".") {
-            let v4 = tail[tail.index(after: lastColon)...].split(separator: ".", omittingEmptySubsequences: false)
+            let v4 = tail[tail.index(after: lastColon)...].split(
+                separator: ".",
+                omittingEmptySubsequences: false
+            )
             guard v4.count == 4 else { return nil }
             let octets = v4.compactMap { UInt8($0) }
             guard octets.count == 4 else { return nil }
@@ -135,7 +138,9 @@ enum IPv6Text {
             if part.isEmpty { return [] }
             var result: [String] = []
             for piece in part.split(separator: ":", omittingEmptySubsequences: false) {
-                guard !piece.isEmpty, piece.count <= 4, let value = UInt16(piece, radix: 16) else { return nil }
+                guard !piece.isEmpty, piece.count <= 4, let value = UInt16(piece, radix: 16) else {
+                    return nil
+                }
                 result.append(String(value, radix: 16))
             }
             return result

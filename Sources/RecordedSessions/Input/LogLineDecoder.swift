@@ -51,6 +51,11 @@ public enum LogLineDecoder {
                 )
             )
         }
-        return DecodedLogLine(text: text, hadInvalidUTF8: invalid, removedNULs: nuls, isBinaryGarbage: binary)
+        return DecodedLogLine(
+            text: text,
+            hadInvalidUTF8: invalid,
+            removedNULs: nuls,
+            isBinaryGarbage: binary
+        )
     }
 }

@@ -49,7 +49,11 @@ public struct LogLineReader {
     public private(set) var bytesRead = 0
 
     /// A reader over an open file descriptor (`0` for standard input). The descriptor is not closed.
-    public init(fileDescriptor: Int32, maximumLineLength: Int = 16 * 1024, bufferSize: Int = 256 * 1024) {
+    public init(
+        fileDescriptor: Int32,
+        maximumLineLength: Int = 16 * 1024,
+        bufferSize: Int = 256 * 1024
+    ) {
         precondition(maximumLineLength > 0 && bufferSize > 0)
         self.source = .descriptor(fileDescriptor)
         self.maximumLineLength = maximumLineLength

@@ -64,7 +64,14 @@ extension SyslogLine {
         if rest.hasPrefix("[...] ") || rest.hasPrefix("[…] ") {
             let message = rest.drop(while: { $0 != " " }).dropFirst()
             return .success(
-                SyslogLine(timestamp: nil, host: nil, program: nil, pid: nil, message: String(message), isElided: true)
+                SyslogLine(
+                    timestamp: nil,
+                    host: nil,
+                    program: nil,
+                    pid: nil,
+                    message: String(message),
+                    isElided: true
+                )
             )
         }
         guard let (timestamp, afterTime) = splitTimestamp(rest) else { return .failure(.noTimestamp) }

@@ -14,7 +14,9 @@ struct LogFields {
             if rest.isEmpty { break }
             // key
             var keyEnd = rest.startIndex
-            while keyEnd < rest.endIndex, Self.isKeyCharacter(rest[keyEnd]) { keyEnd = rest.index(after: keyEnd) }
+            while keyEnd < rest.endIndex, Self.isKeyCharacter(rest[keyEnd]) {
+                keyEnd = rest.index(after: keyEnd)
+            }
             guard keyEnd > rest.startIndex, keyEnd < rest.endIndex, rest[keyEnd] == "=" else {
                 // A bare word (e.g. `discard`) up to the next separator.
                 let end = Self.nextSeparator(in: rest, from: rest.startIndex, elided: elided)
@@ -44,13 +46,16 @@ struct LogFields {
     func hasWord(_ word: String) -> Bool { fields.contains { $0.key == word && $0.value == nil } }
 
     static let knownKeys: Set<Substring> = [
-        "relay", "version", "verify", "cipher", "bits", "authid", "mech", "from", "to", "size", "class", "nrcpts",
-        "msgid", "proto", "daemon", "delay", "xdelay", "mailer", "pri", "dsn", "stat", "ctladdr", "arg1", "arg2",
+        "relay", "version", "verify", "cipher", "bits", "authid", "mech", "from", "to", "size", "class",
+        "nrcpts",
+        "msgid", "proto", "daemon", "delay", "xdelay", "mailer", "pri", "dsn", "stat", "ctladdr",
+        "arg1", "arg2",
         "reject", "ruleset", "cert-subject", "cert-issuer", "verifymsg",
     ]
 
     private static func isKeyCharacter(_ character: Character) -> Bool {
-        character.isASCII && (character.isLetter || character.isNumber || character == "_" || character == "-")
+        character.isASCII
+            && (character.isLetter || character.isNumber || character == "_" || character == "-")
     }
 
     private static func skipElisions(_ text: Substring) -> Substring {

@@ -89,7 +89,9 @@ public struct LogLineParser {
         switch result {
         case .event(let event):
             statistics.linesParsed += 1
-            if let source { body(ParsedLogLine(number: number, source: source, syslog: line, event: event)) }
+            if let source {
+                body(ParsedLogLine(number: number, source: source, syslog: line, event: event))
+            }
         case .ignored(let reason):
             statistics.linesIgnored[reason, default: 0] += 1
         case .unparseable(let reason):
@@ -105,7 +107,9 @@ public struct LogLineParser {
             }
             return (nil, .ignored(.otherProgram))
         }
-        if program == "sendmail" || program == "sm-mta" || program == "sm-msp-queue" || program.hasPrefix("sendmail") {
+        if program == "sendmail" || program == "sm-mta" || program == "sm-msp-queue"
+            || program.hasPrefix("sendmail")
+        {
             return (.sendmail, SendmailMessageParser.parse(line.message))
         }
         if program.hasPrefix("postfix"), let slash = program.lastIndex(of: "/") {
@@ -117,7 +121,9 @@ public struct LogLineParser {
 
     private static func reconstruct(_ line: SyslogLine) -> String {
         var head = [line.timestamp, line.host].compactMap { $0 }.joined(separator: " ")
-        if let program = line.program { head += " " + program + (line.pid.map { "[\($0)]" } ?? "") + ":" }
+        if let program = line.program {
+            head += " " + program + (line.pid.map { "[\($0)]" } ?? "") + ":"
+        }
         if line.isElided { head = "[...]" }
         return head + " " + line.message
     }

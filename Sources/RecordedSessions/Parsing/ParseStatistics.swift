@@ -48,7 +48,9 @@ public struct ParseStatistics: Hashable, Sendable, CustomStringConvertible {
     mutating func recordUnparseable(_ reason: UnparseableReason, line: Int, text: String) {
         linesUnparseable[reason, default: 0] += 1
         if examples[reason, default: []].count < Self.examplesPerReason {
-            examples[reason, default: []].append(UnparseableExample(line: line, text: LogRedaction.sanitize(text)))
+            examples[reason, default: []].append(
+                UnparseableExample(line: line, text: LogRedaction.sanitize(text))
+            )
         }
     }
 
@@ -57,20 +59,30 @@ public struct ParseStatistics: Hashable, Sendable, CustomStringConvertible {
             "lines read: \(linesRead)", "lines parsed: \(linesParsed)",
             "lines ignored: \(totalIgnored)",
         ]
-        for reason in IgnoredReason.allCases { if let n = linesIgnored[reason] { lines.append("  \(reason.rawValue): \(n)") } }
+        for reason in IgnoredReason.allCases {
+            if let n = linesIgnored[reason] { lines.append("  \(reason.rawValue): \(n)") }
+        }
         lines.append("lines unparseable: \(totalUnparseable)")
         for reason in UnparseableReason.allCases {
             guard let n = linesUnparseable[reason] else { continue }
             lines.append("  \(reason.rawValue): \(n)")
-            for example in examples[reason] ?? [] { lines.append("    line \(example.line): \(example.text)") }
+            for example in examples[reason] ?? [] {
+                lines.append("    line \(example.line): \(example.text)")
+            }
         }
-        if continuationLinesJoined > 0 { lines.append("continuation lines joined: \(continuationLinesJoined)") }
+        if continuationLinesJoined > 0 {
+            lines.append("continuation lines joined: \(continuationLinesJoined)")
+        }
         if linesWithCRLF > 0 { lines.append("lines with CR LF: \(linesWithCRLF)") }
-        if linesWithInvalidUTF8 > 0 { lines.append("lines with invalid UTF-8 (repaired): \(linesWithInvalidUTF8)") }
+        if linesWithInvalidUTF8 > 0 {
+            lines.append("lines with invalid UTF-8 (repaired): \(linesWithInvalidUTF8)")
+        }
         if linesWithNUL > 0 { lines.append("lines with NUL bytes (removed): \(linesWithNUL)") }
         if linesCut > 0 { lines.append("overlong lines cut: \(linesCut)") }
         if lastLineUnterminated { lines.append("last line has no line feed") }
-        lines.append("sessions emitted: \(sessionsEmitted) (idle-closed \(sessionsIdleClosed), evicted \(sessionsEvicted))")
+        lines.append(
+            "sessions emitted: \(sessionsEmitted) (idle-closed \(sessionsIdleClosed), evicted \(sessionsEvicted))"
+        )
         lines.append("events outside any open session: \(eventsUnattached)")
         lines.append("peak open sessions: \(peakOpenSessions)")
         return lines.joined(separator: "\n")
@@ -98,12 +110,15 @@ public enum LogRedaction {
         if let echo = result.firstRange(of: "<--") {
             let after = result[echo.upperBound...].drop { $0 == " " }
             let verb = after.prefix { $0 != " " }
-            let safe: Set<String> = ["EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT", "RSET", "NOOP", "STARTTLS"]
+            let safe: Set<String> = [
+                "EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT", "RSET", "NOOP", "STARTTLS",
+            ]
             if safe.contains(verb.uppercased()) {
                 // keep as is
             } else {
                 let keep = verb.uppercased() == "AUTH" ? after.prefix { $0 != " " } : ""
-                redacted = String(result[..<echo.upperBound]) + " " + keep + (keep.isEmpty ? "" : " ") + "[redacted]"
+                redacted =
+                    String(result[..<echo.upperBound]) + " " + keep + (keep.isEmpty ? "" : " ") + "[redacted]"
                 result = Substring(redacted)
             }
         }
@@ -111,7 +126,9 @@ public enum LogRedaction {
             let rest = result[auth.upperBound...]
             let mech = rest.prefix { $0 != " " }
             let afterMech = rest.dropFirst(mech.count)
-            if ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER"].contains(mech.uppercased()),
+            if ["PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER"].contains(
+                mech.uppercased()
+            ),
                 afterMech.first == " ", afterMech.dropFirst().first != "["
             {
                 result = result[..<afterMech.startIndex] + " [redacted]"

@@ -41,7 +41,9 @@ public enum PostfixMessageParser {
         case "smtp", "lmtp", "local", "virtual", "pipe", "error", "discard", "relay", "retry":
             if text.hasPrefix("to=") { return parseDelivery(text, queueID: queueID, program: program) }
             if text.hasPrefix("connect to ") {
-                return .event(.outgoingConnection(queueID: queueID, peer: parsePeerBefore(": ", in: text.dropFirst(11))))
+                return .event(
+                    .outgoingConnection(queueID: queueID, peer: parsePeerBefore(": ", in: text.dropFirst(11)))
+                )
             }
             if text.hasPrefix("SSL_connect error to ") {
                 let peer = parsePeerBefore(": ", in: text.dropFirst("SSL_connect error to ".count))
@@ -76,10 +78,13 @@ public enum PostfixMessageParser {
         guard let colon = rest.firstRange(of: ": ") else { return .unparseable(.truncatedPostfix) }
         let peer = Relay.postfix(rest[..<colon.lowerBound])
         rest = rest[colon.upperBound...]
-        guard let with = rest.firstRange(of: " with cipher ") else { return .unparseable(.truncatedPostfix) }
+        guard let with = rest.firstRange(of: " with cipher ") else {
+            return .unparseable(.truncatedPostfix)
+        }
         let version = rest[..<with.lowerBound]
         rest = rest[with.upperBound...]
-        guard let open = rest.firstRange(of: " ("), let close = rest[open.upperBound...].firstRange(of: " bits)")
+        guard let open = rest.firstRange(of: " ("),
+            let close = rest[open.upperBound...].firstRange(of: " bits)")
         else {
             return .unparseable(.truncatedPostfix)
         }
@@ -120,7 +125,9 @@ public enum PostfixMessageParser {
             var auth: Int?
             for counter in counters {
                 // "starttls=1" or "auth=0/1" (successes/attempts when they differ)
-                if counter.hasPrefix("starttls=") { startTLS = Int(counter.dropFirst(9).prefix { $0 != "/" }) }
+                if counter.hasPrefix("starttls=") {
+                    startTLS = Int(counter.dropFirst(9).prefix { $0 != "/" })
+                }
                 if counter.hasPrefix("auth=") { auth = Int(counter.dropFirst(5).prefix { $0 != "/" }) }
             }
             return .event(
@@ -136,7 +143,9 @@ public enum PostfixMessageParser {
                 )
             )
         }
-        for (prefix, kind) in [("lost connection after ", ConnectionEnd.lostConnection), ("timeout after ", .timeout)]
+        for (prefix, kind) in [
+            ("lost connection after ", ConnectionEnd.lostConnection), ("timeout after ", .timeout),
+        ]
         where text.hasPrefix(prefix) {
             let rest = text.dropFirst(prefix.count)
             guard let from = rest.firstRange(of: " from ") else { return .unparseable(.truncatedPostfix) }
@@ -154,7 +163,9 @@ public enum PostfixMessageParser {
         }
         if text.hasPrefix("client="), let queueID {
             let fields = LogFields(text)
-            guard let client = fields["client"], client.last == "]" else { return .unparseable(.truncatedPostfix) }
+            guard let client = fields["client"], client.last == "]" else {
+                return .unparseable(.truncatedPostfix)
+            }
             let peer = Relay.postfix(client)
             var sasl: AuthSuccess?
             if let method = fields["sasl_method"] {
@@ -242,9 +253,13 @@ public enum PostfixMessageParser {
 
     private static func parseWarning(_ text: Substring) -> LineClassification {
         // "unknown[198.51.100.7]: SASL LOGIN authentication failed: …"
-        if let range = text.firstRange(of: ": SASL "), text[range.upperBound...].contains(" authentication failed") {
+        if let range = text.firstRange(of: ": SASL "),
+            text[range.upperBound...].contains(" authentication failed")
+        {
             let mechanism = text[range.upperBound...].prefix { $0 != " " }
-            return .event(.authFailed(mechanism: String(mechanism), peer: Relay.postfix(text[..<range.lowerBound])))
+            return .event(
+                .authFailed(mechanism: String(mechanism), peer: Relay.postfix(text[..<range.lowerBound]))
+            )
         }
         return .ignored(.warning)
     }
@@ -281,7 +296,13 @@ public enum PostfixMessageParser {
     }
 
     /// `to=<x@y>, [orig_to=<…>, ]relay=name[addr]:25, delay=…, delays=…, dsn=2.0.0, status=sent (250 …)`
-    private static func parseDelivery(_ text: Substring, queueID: String?, program: String) -> LineClassification {
+    private static func parseDelivery(
+        _ text: Substring,
+        queueID: String?,
+        program: String
+    )
+        -> LineClassification
+    {
         guard let queueID else { return .unparseable(.malformedPostfix) }
         let fields = LogFields(text, greedy: ["status"])
         guard let to = fields["to"], let statusField = fields["status"], !statusField.isEmpty else {

@@ -34,7 +34,9 @@ public enum SendmailMessageParser {
         if text.hasPrefix("<"), let range = text.firstRange(of: ">... ") {
             let recipient = text[..<text.index(after: range.lowerBound)]
             let reply = text[range.upperBound...]
-            return .event(.recipientRefused(queueID: queueID, recipient: String(recipient), reply: String(reply)))
+            return .event(
+                .recipientRefused(queueID: queueID, recipient: String(recipient), reply: String(reply))
+            )
         }
         if let range = text.firstRange(of: " did not issue ") {
             return .event(
@@ -101,7 +103,12 @@ public enum SendmailMessageParser {
     }
 
     /// Splits `peer<sep>tail` at the first of the separators that follows the peer's closing bracket.
-    private static func splitPeer(_ text: Substring, before separators: [String]) -> (Substring, Substring?) {
+    private static func splitPeer(
+        _ text: Substring,
+        before separators: [String]
+    ) -> (
+        Substring, Substring?
+    ) {
         let searchFrom = text.lastIndex(of: "]") ?? text.startIndex
         for separator in separators {
             if let range = text[searchFrom...].firstRange(of: separator) {
@@ -158,7 +165,9 @@ public enum SendmailMessageParser {
         if let bits = fields["bits"] {
             let parts = bits.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, let alg = Int(parts[0]), let cipher = Int(parts[1]) else {
-                return .unparseable(bits.isEmpty || parts.count == 1 ? .truncatedSendmail : .malformedSendmail)
+                return .unparseable(
+                    bits.isEmpty || parts.count == 1 ? .truncatedSendmail : .malformedSendmail
+                )
             }
             algorithmBits = alg
             cipherBits = cipher
@@ -253,7 +262,13 @@ public enum SendmailMessageParser {
         return .event(.authFailed(mechanism: mechanism, peer: relay))
     }
 
-    private static func parseSender(_ text: Substring, queueID: String?, elided: Bool) -> LineClassification {
+    private static func parseSender(
+        _ text: Substring,
+        queueID: String?,
+        elided: Bool
+    )
+        -> LineClassification
+    {
         if queueID == nil && !elided { return .unparseable(.malformedSendmail) }
         let fields = LogFields(text, elided: elided)
         guard let sender = fields["from"] else { return .unparseable(.truncatedSendmail) }
@@ -276,7 +291,13 @@ public enum SendmailMessageParser {
         )
     }
 
-    private static func parseDelivery(_ text: Substring, queueID: String?, elided: Bool) -> LineClassification {
+    private static func parseDelivery(
+        _ text: Substring,
+        queueID: String?,
+        elided: Bool
+    )
+        -> LineClassification
+    {
         if queueID == nil && !elided { return .unparseable(.malformedSendmail) }
         let fields = LogFields(text, greedy: ["stat"], elided: elided)
         guard let to = fields["to"], !to.isEmpty else { return .unparseable(.truncatedSendmail) }
@@ -353,9 +374,17 @@ public enum SendmailMessageParser {
         return (status, text.map(String.init))
     }
 
-    private static func parseRuleset(_ text: Substring, queueID: String?, elided: Bool) -> LineClassification {
+    private static func parseRuleset(
+        _ text: Substring,
+        queueID: String?,
+        elided: Bool
+    )
+        -> LineClassification
+    {
         let fields = LogFields(text, greedy: ["reject", "quarantine"], elided: elided)
-        guard let ruleset = fields["ruleset"], !ruleset.isEmpty else { return .unparseable(.truncatedSendmail) }
+        guard let ruleset = fields["ruleset"], !ruleset.isEmpty else {
+            return .unparseable(.truncatedSendmail)
+        }
         let action: ObservedAction
         if let reply = fields["reject"] {
             guard !reply.isEmpty else { return .unparseable(.truncatedSendmail) }

@@ -74,7 +74,8 @@ extension RecordedSession {
         set(inbound ? .clientName : .serverName, peer?.sendmailHostName)
         set(inbound ? .clientAddr : .serverAddr, peer?.sendmailAddress)
         let tlsMacros: [MacroName] = [
-            .verify, .cipher, .cipherBits, .algBits, .tlsVersion, .certSubject, .certIssuer, .cnSubject, .cnIssuer,
+            .verify, .cipher, .cipherBits, .algBits, .tlsVersion, .certSubject, .certIssuer, .cnSubject,
+            .cnIssuer,
         ]
         switch tls {
         case .none:
@@ -148,15 +149,19 @@ extension RecordedSession {
 
         guard direction == .inbound else {
             let tlsDecision = allDecisions.first { $0.ruleset == "tls_server" }
-            let firstDelivery = transactions.lazy.flatMap(\.recipients).compactMap(\.deliveries.first).first
+            let firstDelivery = transactions.lazy.flatMap(\.recipients).compactMap(\.deliveries.first)
+                .first
             let observed: ObservedOutcome =
-                tlsDecision.map(ObservedOutcome.decision) ?? firstDelivery.map(ObservedOutcome.delivery) ?? .unknown
+                tlsDecision.map(ObservedOutcome.decision) ?? firstDelivery.map(ObservedOutcome.delivery)
+                ?? .unknown
             call(.tlsServer, [verifyArgument], observed: observed)
             return calls
         }
 
         let continued = !transactions.isEmpty
-        let relayDecision = connectionDecisions.first { $0.ruleset == "check_relay" || $0.ruleset == "postfix:CONNECT" }
+        let relayDecision = connectionDecisions.first {
+            $0.ruleset == "check_relay" || $0.ruleset == "postfix:CONNECT"
+        }
         call(
             .checkRelay,
             [base[.clientName], base[.clientAddr]],
@@ -182,13 +187,17 @@ extension RecordedSession {
                 unknown.insert(.sender)
                 unknown.insert(.mailFrom)
             }
-            let mailDecision = transaction.decisions.first { $0.ruleset == "check_mail" || $0.ruleset == "postfix:MAIL" }
+            let mailDecision = transaction.decisions.first {
+                $0.ruleset == "check_mail" || $0.ruleset == "postfix:MAIL"
+            }
             let accepted =
-                transaction.senderRecord != nil ? "from= line"
+                transaction.senderRecord != nil
+                ? "from= line"
                 : transaction.recipients.contains(where: { !$0.deliveries.isEmpty || $0.refusal != nil })
                     ? "RCPT was logged" : nil
             let mailObserved: ObservedOutcome =
-                mailDecision.map(ObservedOutcome.decision) ?? accepted.map { .passed(evidence: $0) } ?? .unknown
+                mailDecision.map(ObservedOutcome.decision) ?? accepted.map { .passed(evidence: $0) }
+                ?? .unknown
             let tlsAtMail: ObservedOutcome
             if let mailDecision, case .reject(let reply) = mailDecision.action,
                 reply.contains("4.7.0") || reply.contains("5.7.0")
@@ -199,10 +208,22 @@ extension RecordedSession {
             } else {
                 tlsAtMail = mailObserved
             }
-            call(.tlsClient, [verifyArgument, "MAIL"], macros: macros, unknown: unknown, transaction: index,
-                observed: tlsAtMail)
-            call(.checkMail, [transaction.sender], macros: macros, unknown: unknown, transaction: index,
-                observed: mailObserved)
+            call(
+                .tlsClient,
+                [verifyArgument, "MAIL"],
+                macros: macros,
+                unknown: unknown,
+                transaction: index,
+                observed: tlsAtMail
+            )
+            call(
+                .checkMail,
+                [transaction.sender],
+                macros: macros,
+                unknown: unknown,
+                transaction: index,
+                observed: mailObserved
+            )
             for recipient in transaction.recipients {
                 let observed: ObservedOutcome
                 if let refusal = recipient.refusal {
@@ -212,11 +233,25 @@ extension RecordedSession {
                 } else {
                     observed = .unknown
                 }
-                call(.checkRcpt, [recipient.address], macros: macros, unknown: unknown, transaction: index,
-                    recipient: recipient.address, observed: observed)
+                call(
+                    .checkRcpt,
+                    [recipient.address],
+                    macros: macros,
+                    unknown: unknown,
+                    transaction: index,
+                    recipient: recipient.address,
+                    observed: observed
+                )
                 if tls.facts != nil {
-                    call(.relayTLS, [], macros: macros, unknown: unknown, transaction: index,
-                        recipient: recipient.address, observed: .unknown)
+                    call(
+                        .relayTLS,
+                        [],
+                        macros: macros,
+                        unknown: unknown,
+                        transaction: index,
+                        recipient: recipient.address,
+                        observed: .unknown
+                    )
                 }
             }
         }

@@ -66,7 +66,14 @@ public struct RecordedSession: Hashable, Sendable {
     /// `[local address]`.
     public var isAbridged: Bool
 
-    init(sequenceNumber: Int, source: Source, direction: Direction, host: String?, pid: Int?, line: Int) {
+    init(
+        sequenceNumber: Int,
+        source: Source,
+        direction: Direction,
+        host: String?,
+        pid: Int?,
+        line: Int
+    ) {
         self.sequenceNumber = sequenceNumber
         self.source = source
         self.direction = direction
@@ -84,7 +91,9 @@ public struct RecordedSession: Hashable, Sendable {
     }
 
     /// All logged decisions: connection-level first, then each transaction's.
-    public var allDecisions: [RulesetDecision] { connectionDecisions + transactions.flatMap(\.decisions) }
+    public var allDecisions: [RulesetDecision] {
+        connectionDecisions + transactions.flatMap(\.decisions)
+    }
 
     /// The first logged reject/discard/quarantine, if any.
     public var firstDecision: RulesetDecision? { allDecisions.first }

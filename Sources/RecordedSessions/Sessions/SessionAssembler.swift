@@ -23,8 +23,11 @@ public struct SessionAssembler {
         public var sendmailLogsTLSAndAuth: Bool
 
         /// Defaults: 10,000 open sessions, 5,000 lines idle window, sendmail LogLevel ≥ 9.
-        public init(maximumOpenSessions: Int = 10_000, idleLines: Int = 5_000, sendmailLogsTLSAndAuth: Bool = true)
-        {
+        public init(
+            maximumOpenSessions: Int = 10_000,
+            idleLines: Int = 5_000,
+            sendmailLogsTLSAndAuth: Bool = true
+        ) {
             precondition(maximumOpenSessions > 0 && idleLines > 0)
             self.maximumOpenSessions = maximumOpenSessions
             self.idleLines = idleLines
@@ -81,7 +84,8 @@ public struct SessionAssembler {
 
     /// Number of entries in the internal indexes (process, queue id, idle queue, caches): bounded by the options.
     public var indexSize: Int {
-        byProcess.count + byQueue.count + (touches.count - touchHead) + senders.count + pendingVerify.count
+        byProcess.count + byQueue.count + (touches.count - touchHead) + senders.count
+            + pendingVerify.count
             + recentlyClosed.count
     }
 
@@ -137,7 +141,9 @@ public struct SessionAssembler {
                 slot.session.tls = .established(facts)
                 if let peer = handshake.peer { slot.session.peer = Self.merge(slot.session.peer, peer) }
             }
-            if let details = pendingVerify.remove(ProcessKey(host: host, pid: pid, source: source, direction: .inbound)),
+            if let details = pendingVerify.remove(
+                ProcessKey(host: host, pid: pid, source: source, direction: .inbound)
+            ),
                 case .established(var facts) = open[sequence]?.session.tls
             {
                 facts.verifyDetails = details + facts.verifyDetails
@@ -149,19 +155,25 @@ public struct SessionAssembler {
             }
 
         case .tlsCertificate(let names):
-            let sequence = session(for: key(names.side == .server ? .inbound : .outbound), line: line, emit: emit)
+            let sequence = session(
+                for: key(names.side == .server ? .inbound : .outbound),
+                line: line,
+                emit: emit
+            )
             update(sequence, line) { slot in
-                var facts = slot.session.tls.facts ?? TLSFacts(
-                    TLSHandshake(
-                        side: names.side,
-                        peer: nil,
-                        version: nil,
-                        verify: nil,
-                        cipher: nil,
-                        cipherBits: nil,
-                        algorithmBits: nil
+                var facts =
+                    slot.session.tls.facts
+                    ?? TLSFacts(
+                        TLSHandshake(
+                            side: names.side,
+                            peer: nil,
+                            version: nil,
+                            verify: nil,
+                            cipher: nil,
+                            cipherBits: nil,
+                            algorithmBits: nil
+                        )
                     )
-                )
                 facts.certificateSubject = names.subject
                 facts.certificateIssuer = names.issuer
                 facts.verifyMessage = names.verifyMessage
@@ -185,14 +197,22 @@ public struct SessionAssembler {
                 statistics.eventsUnattached += 1  // a daemon start-up error, not a connection
                 return
             }
-            let sequence = session(for: key(side == .server ? .inbound : .outbound), line: line, emit: emit)
+            let sequence = session(
+                for: key(side == .server ? .inbound : .outbound),
+                line: line,
+                emit: emit
+            )
             update(sequence, line) { slot in
                 slot.session.tls = .failed(reason: reason)
                 if let peer { slot.session.peer = Self.merge(slot.session.peer, peer) }
             }
 
         case .authenticated(let success):
-            let sequence = session(for: key(success.side == .server ? .inbound : .outbound), line: line, emit: emit)
+            let sequence = session(
+                for: key(success.side == .server ? .inbound : .outbound),
+                line: line,
+                emit: emit
+            )
             update(sequence, line) { slot in
                 slot.session.auth = .authenticated(success)
                 if let peer = success.peer { slot.session.peer = Self.merge(slot.session.peer, peer) }
@@ -222,7 +242,12 @@ public struct SessionAssembler {
                     slot.session.connectionDecisions.append(decision)
                     return
                 }
-                let index = Self.transaction(in: &slot, queueID: queueID, sender: decision.sender, host: host)
+                let index = Self.transaction(
+                    in: &slot,
+                    queueID: queueID,
+                    sender: decision.sender,
+                    host: host
+                )
                 slot.session.transactions[index].decisions.append(decision)
                 if decision.ruleset == "check_mail" || decision.ruleset == "postfix:MAIL" {
                     if slot.session.transactions[index].sender == nil {
@@ -230,7 +255,8 @@ public struct SessionAssembler {
                     }
                 }
                 let recipient: String? =
-                    decision.ruleset == "check_rcpt" ? decision.arg1
+                    decision.ruleset == "check_rcpt"
+                    ? decision.arg1
                     : decision.ruleset == "postfix:RCPT" ? decision.recipient : nil
                 if let recipient {
                     let r = slot.session.transactions[index].recipient(recipient)
@@ -243,7 +269,13 @@ public struct SessionAssembler {
             if decision.ruleset == "postfix:CONNECT" { close(sequence, .closed, emit: emit) }
 
         case .recipientRefused(let queueID, let recipient, let reply):
-            let sequence = inboundForQueue(queueID, host: host, process: key(.inbound), line: line, emit: emit)
+            let sequence = inboundForQueue(
+                queueID,
+                host: host,
+                process: key(.inbound),
+                line: line,
+                emit: emit
+            )
             update(sequence, line) { slot in
                 let index = Self.transaction(in: &slot, queueID: queueID, sender: nil, host: host)
                 let r = slot.session.transactions[index].recipient(recipient)
@@ -379,7 +411,8 @@ public struct SessionAssembler {
 
     private static func isConnectionLevel(_ decision: RulesetDecision) -> Bool {
         switch decision.ruleset {
-        case "check_relay", "srv_features", "greet_pause", "postfix:CONNECT", "postfix:EHLO", "postfix:HELO",
+        case "check_relay", "srv_features", "greet_pause", "postfix:CONNECT", "postfix:EHLO",
+            "postfix:HELO",
             "postfix:STARTTLS", "postfix:AUTH":
             return true
         case "tls_client":
@@ -421,7 +454,11 @@ public struct SessionAssembler {
     // MARK: - Sessions
 
     /// The open session of a process, opening one when there is none.
-    private mutating func session(for process: ProcessKey, line: ParsedLogLine, emit: (RecordedSession) -> Void)
+    private mutating func session(
+        for process: ProcessKey,
+        line: ParsedLogLine,
+        emit: (RecordedSession) -> Void
+    )
         -> Int
     {
         if let existing = byProcess[process] { return existing }
@@ -455,20 +492,30 @@ public struct SessionAssembler {
     }
 
     /// The index of the transaction for `queueID` (or the last queue-less one), creating it when needed.
-    private static func transaction(in slot: inout Slot, queueID: String?, sender: String?, host: String?) -> Int {
+    private static func transaction(
+        in slot: inout Slot,
+        queueID: String?,
+        sender: String?,
+        host: String?
+    ) -> Int {
         if let queueID {
-            if let index = slot.session.transactions.lastIndex(where: { $0.queueID == queueID }) { return index }
+            if let index = slot.session.transactions.lastIndex(where: { $0.queueID == queueID }) {
+                return index
+            }
             // A queue-less transaction started by check_mail/check_rcpt lines before the id was logged.
             var transaction = MailTransaction(queueID: queueID)
             transaction.sender = sender
             slot.session.transactions.append(transaction)
             return slot.session.transactions.count - 1
         }
-        if let last = slot.session.transactions.indices.last, slot.session.transactions[last].queueID == nil,
+        if let last = slot.session.transactions.indices.last,
+            slot.session.transactions[last].queueID == nil,
             sender == nil || slot.session.transactions[last].sender == nil
                 || slot.session.transactions[last].sender == sender
         {
-            if slot.session.transactions[last].sender == nil { slot.session.transactions[last].sender = sender }
+            if slot.session.transactions[last].sender == nil {
+                slot.session.transactions[last].sender = sender
+            }
             return last
         }
         var transaction = MailTransaction(queueID: nil)
@@ -562,7 +609,9 @@ public struct SessionAssembler {
             if session.tls == .unknown { session.tls = .none }
             if session.auth == .unknown { session.auth = .none }
         case .postfix:
-            guard session.direction == .inbound, let end = session.end, end.hasCommandCounters else { return }
+            guard session.direction == .inbound, let end = session.end, end.hasCommandCounters else {
+                return
+            }
             if session.tls == .unknown, end.startTLSCount == 0 { session.tls = .none }
             if session.auth == .unknown, end.authCount == 0 { session.auth = .none }
         }

@@ -27,7 +27,10 @@ enum XText {
         var index = 0
         while index < utf8.count {
             if utf8[index] == 0x2B, index + 2 < utf8.count,
-                let value = UInt8(String(decoding: utf8[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
+                let value = UInt8(
+                    String(decoding: utf8[(index + 1)...(index + 2)], as: UTF8.self),
+                    radix: 16
+                )
             {
                 bytes.append(value)
                 index += 3

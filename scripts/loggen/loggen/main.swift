@@ -1,3 +1,6 @@
+import LogGenerator
+import RecordedSessions
+
 // loggen — generate realistic mail logs, or parse one into sessions (a measuring driver).
 //
 //   loggen generate --sessions N [--seed S] [--garbage-every K] > mail.log
@@ -7,8 +10,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import LogGenerator
-import RecordedSessions
 
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
     var offset = 0
@@ -43,7 +44,9 @@ case "generate":
     let sessions = value("--sessions", in: arguments).flatMap { Int($0) } ?? 1000
     let seed = value("--seed", in: arguments).flatMap { UInt64($0) } ?? 1
     let garbage = value("--garbage-every", in: arguments).flatMap { Int($0) } ?? 400
-    var generator = LogGenerator(options: .init(sessions: sessions, seed: seed, garbageEvery: garbage))
+    var generator = LogGenerator(
+        options: .init(sessions: sessions, seed: seed, garbageEvery: garbage)
+    )
     var buffer: [UInt8] = []
     buffer.reserveCapacity(1 << 16)
     generator.run { line in
@@ -85,7 +88,9 @@ case "parse":
     let stats = stream.statistics
     print(stats)
     for (key, count) in byDirection.sorted(by: { $0.key < $1.key }) { print("  \(key): \(count)") }
-    print("elapsed: \(Int(elapsed * 1000)) ms, \(Int(Double(stats.linesRead) / max(elapsed, 1e-9))) lines/s")
+    print(
+        "elapsed: \(Int(elapsed * 1000)) ms, \(Int(Double(stats.linesRead) / max(elapsed, 1e-9))) lines/s"
+    )
 default:
     fail("usage: loggen generate --sessions N [--seed S] [--garbage-every K] | loggen parse FILE|-")
 }
