@@ -28,6 +28,16 @@ let package = Package(
         .target(name: "GDBMStore", dependencies: ["CGDBM"], swiftSettings: swiftSettings),
         .target(name: "AccessMap", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
         .target(name: "AccessPolicy", dependencies: ["AccessMap"], swiftSettings: swiftSettings),
+        // Recorded sessions: sendmail/Postfix syslog lines → sessions → session macros for replay.
+        .target(name: "RecordedSessions", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
+        // Deterministic generator of realistic mixed sendmail/Postfix logs (fixtures, memory measurements).
+        .target(name: "LogGenerator", path: "scripts/loggen/LogGenerator", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "loggen",
+            dependencies: ["LogGenerator", "RecordedSessions"],
+            path: "scripts/loggen/loggen",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "AccessPolicyCLI",
             dependencies: [
@@ -39,5 +49,10 @@ let package = Package(
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
         .testTarget(name: "ConformanceTests", swiftSettings: swiftSettings),  // runs the accesspolicy binary
+        .testTarget(
+            name: "RecordedSessionsTests",
+            dependencies: ["RecordedSessions", "LogGenerator", "AccessPolicy"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
