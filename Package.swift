@@ -43,6 +43,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AccessMapTests", dependencies: ["AccessMap", "GDBMStore"], swiftSettings: swiftSettings),
         .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
     ]
 )
