@@ -21,8 +21,27 @@ private let oracleMap: [String: String] = [
     "from:sender2.example": "RELAY",
 ]
 
-/// Runs a bt-style script (`.D{name}value`, `.C{class}word`, `ruleset args`) and returns one line per ruleset line.
+/// Runs a bt-style script against the oracle map.
+enum RelayScript {
+    static func run(
+        _ script: [String],
+        options: AccessLookupOptions = [],
+        configure: (inout RelaySettings) -> Void = { _ in }
+    ) -> [String] {
+        runScript(script, configure: configure, options: options)
+    }
+}
+
 private func run(
+    _ script: [String],
+    configure: (inout RelaySettings) -> Void = { _ in },
+    options: AccessLookupOptions = []
+) -> [String] {
+    runScript(script, configure: configure, options: options)
+}
+
+/// Runs a bt-style script (`.D{name}value`, `.C{class}word`, `ruleset args`) and returns one line per ruleset line.
+private func runScript(
     _ script: [String],
     configure: (inout RelaySettings) -> Void = { _ in },
     options: AccessLookupOptions = []
