@@ -153,7 +153,7 @@ extension ConfigFile {
     }
 
     private static func error(_ node: Node, _ reason: String) -> ConfigFileError {
-        ConfigFileError(reason, line: (node.mark?.line ?? -1) + 1, column: (node.mark?.column ?? -1) + 1)
+        ConfigFileError(reason, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
     }
 
     private static func unknown(_ key: String, _ node: Node, in section: String) -> ConfigFileError {
