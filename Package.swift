@@ -21,13 +21,18 @@ let package = Package(
         .executable(name: "accesspolicy", targets: ["AccessPolicyCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CGDBM", providers: [.apt(["libgdbm-dev"]), .brew(["gdbm"])]),
         .target(name: "GDBMStore", dependencies: ["CGDBM"], swiftSettings: swiftSettings),
         .target(name: "AccessMap", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
-        .target(name: "AccessPolicy", dependencies: ["AccessMap"], swiftSettings: swiftSettings),
+        .target(
+            name: "AccessPolicy",
+            dependencies: ["AccessMap", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // Recorded sessions: sendmail/Postfix syslog lines → sessions → session macros for replay.
         .target(name: "RecordedSessions", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
         // Deterministic generator of realistic mixed sendmail/Postfix logs (fixtures, memory measurements).
@@ -54,5 +59,7 @@ let package = Package(
             dependencies: ["RecordedSessions", "LogGenerator", "AccessPolicy"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AccessMapTests", dependencies: ["AccessMap", "GDBMStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
     ]
 )
