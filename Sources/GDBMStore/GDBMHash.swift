@@ -24,3 +24,25 @@ public enum GDBMHash {
         key.withUnsafeBytes { value(of: $0) }
     }
 }
+
+extension GDBMHash {
+    /// The same hash as ``value(of:)-(UnsafeRawBufferPointer)``, computed in Swift (about twice as fast: no
+    /// call into libgdbm and no division per byte).
+    ///
+    /// libgdbm 1.23 starts from `0x238F13AF × length`, adds each byte — as a *signed* `char`, so bytes ≥ 0x80
+    /// count as negative — shifted left by `(index × 5) mod 24`, keeping 31 bits, and finishes with one linear
+    /// congruential step. A test checks this against `_gdbm_hash` on random keys. Should a future libgdbm hash
+    /// differently, only the speed of an ordered build would suffer, never its result.
+    @inlinable
+    public static func computed(of key: UnsafeRawBufferPointer) -> UInt32 {
+        var value = UInt32(truncatingIfNeeded: 0x238F_13AF &* key.count)
+        var shift: UInt32 = 0
+        for byte in key {
+            let signed = UInt32(bitPattern: Int32(Int8(bitPattern: byte)))
+            value = (value &+ (signed << shift)) & 0x7FFF_FFFF
+            shift += 5
+            if shift >= 24 { shift -= 24 }
+        }
+        return (1_103_515_243 &* value &+ 12345) & 0x7FFF_FFFF
+    }
+}

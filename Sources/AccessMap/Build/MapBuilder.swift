@@ -201,20 +201,20 @@ extension MapBuilder {
     }
 }
 
-/// The accepted entries of one build: key and value bytes in one arena, a small record per entry, and the
-/// store order.
+/// The accepted entries of one build: key and value bytes in one arena, a 16-byte sort entry per record that
+/// holds everything the store loop needs (so it reads the entries sequentially), and each record's line number.
 private struct RecordStore {
-    struct Record {
-        var offset: Int
-        var keyLength: UInt16
-        var valueLength: UInt16
-        var line: UInt32
+    struct Entry {
+        /// `hash << 32 | record index`: sorting on it sorts by hash; the radix sort is stable, so equal keys stay
+        /// in line order.
+        var order: UInt64
+        /// `offset << 20 | key length << 10 | value length` (lengths ≤ 1023: a line is at most 1022 bytes).
+        var location: UInt64
     }
 
     var arena: [UInt8] = []
-    var records: [Record] = []
-    /// `hash << 32 | record index`: sorting these sorts by hash, and keeps line order among equal hashes.
-    var order: [UInt64] = []
+    var entries: [Entry] = []
+    var lines: [UInt32] = []
     let nulTerminate: Bool
     var lastLine = 0
 
@@ -222,11 +222,11 @@ private struct RecordStore {
         self.nulTerminate = nulTerminate
         arena.reserveCapacity(max(sizeHint, 4096))
         let lineGuess = max(sizeHint / 32, 1024)
-        records.reserveCapacity(lineGuess)
-        order.reserveCapacity(lineGuess)
+        entries.reserveCapacity(lineGuess)
+        lines.reserveCapacity(lineGuess)
     }
 
-    var count: Int { records.count }
+    var count: Int { entries.count }
 
     mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, line: Int) {
         let offset = arena.count
@@ -236,45 +236,50 @@ private struct RecordStore {
         arena.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
         if nulTerminate { arena.append(0) }
         let valueLength = arena.count - offset - keyLength
-        let hash = arena.withUnsafeBytes { GDBMHash.value(of: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + keyLength])) }
-        guard let index = UInt32(exactly: records.count), let lineNumber = UInt32(exactly: line) else {
+        let hash: UInt32
+        if nulTerminate {
+            hash = arena.withUnsafeBytes {
+                GDBMHash.computed(of: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + keyLength]))
+            }
+        } else {
+            hash = GDBMHash.computed(of: key)
+        }
+        guard let index = UInt32(exactly: entries.count), let lineNumber = UInt32(exactly: line) else {
             preconditionFailure("more than 4 billion lines in one map")
         }
-        // Lines are at most 1022 bytes, so both lengths fit in 16 bits.
-        records.append(
-            Record(offset: offset, keyLength: UInt16(keyLength), valueLength: UInt16(valueLength), line: lineNumber)
-        )
-        order.append(UInt64(hash) << 32 | UInt64(index))
+        let location = UInt64(offset) << 20 | UInt64(keyLength) << 10 | UInt64(valueLength)
+        entries.append(Entry(order: UInt64(hash) << 32 | UInt64(index), location: location))
+        lines.append(lineNumber)
         lastLine = line
     }
 
     /// Stable LSD radix sort on the 31 hash bits (bits 32...62), three passes of 11 bits.
     mutating func sortByHash() {
-        let n = order.count
+        let n = entries.count
         if n < 2 { return }
-        var scratch = [UInt64](repeating: 0, count: n)
+        var scratch = [Entry](repeating: Entry(order: 0, location: 0), count: n)
         var counts = [Int](repeating: 0, count: 2048)
         for shift in [UInt64(32), 43, 54] {
-            order.withUnsafeMutableBufferPointer { source in
+            entries.withUnsafeMutableBufferPointer { source in
                 scratch.withUnsafeMutableBufferPointer { target in
                     counts.withUnsafeMutableBufferPointer { count in
                         for i in 0..<2048 { count[i] = 0 }
-                        for value in source { count[Int((value >> shift) & 0x7FF)] += 1 }
+                        for entry in source { count[Int((entry.order >> shift) & 0x7FF)] += 1 }
                         var total = 0
                         for i in 0..<2048 {
                             let c = count[i]
                             count[i] = total
                             total += c
                         }
-                        for value in source {
-                            let digit = Int((value >> shift) & 0x7FF)
-                            target[count[digit]] = value
+                        for entry in source {
+                            let digit = Int((entry.order >> shift) & 0x7FF)
+                            target[count[digit]] = entry
                             count[digit] += 1
                         }
                     }
                 }
             }
-            swap(&order, &scratch)
+            swap(&entries, &scratch)
         }
     }
 
@@ -292,42 +297,60 @@ private struct RecordStore {
         cancellation: MapBuildCancellation?,
         countBefore: Int
     ) throws -> StoreOutcome {
-        var outcome = StoreOutcome()
+        var storedCount = 0
+        var resolved = 0
         var duplicateIndices: [Int] = []
-        let total = order.count
+        let total = entries.count
         let replace = policy == .replace
         try arena.withUnsafeBytes { raw in
-            try records.withUnsafeBufferPointer { records in
-                for (done, sortKey) in order.enumerated() {
+            try entries.withUnsafeBufferPointer { entries in
+                var touched: UInt8 = 0
+                for done in 0..<total {
                     if done & 0xFFF == 0 && done > 0 {
                         if cancellation?.isCancelled == true { throw MapBuildError.cancelled }
                         if done & 0xFFFF == 0 { progress?(.storing(done: done, total: total)) }
                     }
-                    let index = Int(truncatingIfNeeded: sortKey & 0xFFFF_FFFF)
-                    let record = records[index]
-                    let keyEnd = record.offset + Int(record.keyLength)
-                    let key = UnsafeRawBufferPointer(rebasing: raw[record.offset..<keyEnd])
-                    let value = UnsafeRawBufferPointer(rebasing: raw[keyEnd..<keyEnd + Int(record.valueLength)])
+                    // Touch the key of a record a few stores ahead so its cache line is loaded by the time
+                    // libgdbm copies it (the arena is read in hash order, i.e. randomly).
+                    if done + 8 < total { touched &+= raw[Int(truncatingIfNeeded: entries[done + 8].location >> 20)] }
+                    let entry = entries[done]
+                    let offset = Int(truncatingIfNeeded: entry.location >> 20)
+                    let keyEnd = offset + Int(truncatingIfNeeded: (entry.location >> 10) & 0x3FF)
+                    let valueEnd = keyEnd + Int(truncatingIfNeeded: entry.location & 0x3FF)
+                    let key = UnsafeRawBufferPointer(rebasing: raw[offset..<keyEnd])
+                    let value = UnsafeRawBufferPointer(rebasing: raw[keyEnd..<valueEnd])
                     if try database.store(value, forKey: key, replace: replace) {
-                        outcome.stored += 1
+                        storedCount += 1
                         stored?(key, value)
                     } else if policy == .reject {
-                        duplicateIndices.append(index)
+                        duplicateIndices.append(Int(truncatingIfNeeded: entry.order & 0xFFFF_FFFF))
                     } else {
-                        outcome.resolved += 1
+                        resolved += 1
                     }
                 }
+                if touched == 0x5A && total < 0 { print(touched) }  // keeps the loads from being optimised away
             }
         }
+        var outcome = StoreOutcome(stored: storedCount, resolved: resolved)
         if replace {
             outcome.resolved = total - (try database.count() - countBefore)
         }
-        duplicateIndices.sort()  // record index order is line order
-        outcome.rejectedDuplicates = duplicateIndices.map { index in
-            let record = records[index]
-            var key = Array(arena[record.offset..<record.offset + Int(record.keyLength)])
-            if nulTerminate { key.removeLast() }
-            return (Int(record.line), key)
+        // Entries were added in line order, so sorting the record indices sorts the diagnostics by line. The
+        // entries themselves are in hash order now: find each duplicate's key through a map from index to entry.
+        duplicateIndices.sort()
+        if !duplicateIndices.isEmpty {
+            var locationOf: [Int: UInt64] = [:]
+            let wanted = Set(duplicateIndices)
+            for entry in entries where wanted.contains(Int(truncatingIfNeeded: entry.order & 0xFFFF_FFFF)) {
+                locationOf[Int(truncatingIfNeeded: entry.order & 0xFFFF_FFFF)] = entry.location
+            }
+            outcome.rejectedDuplicates = duplicateIndices.map { index in
+                let location = locationOf[index] ?? 0
+                let offset = Int(truncatingIfNeeded: location >> 20)
+                var key = Array(arena[offset..<offset + Int(truncatingIfNeeded: (location >> 10) & 0x3FF)])
+                if nulTerminate { key.removeLast() }
+                return (Int(lines[index]), key)
+            }
         }
         return outcome
     }
