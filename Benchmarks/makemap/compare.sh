@@ -34,7 +34,7 @@ echo "input: $(wc -l < "$work/access.txt") lines, $(wc -c < "$work/access.txt") 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # measure NAME COMMAND... : runs the command with stdin from the input, records seconds and peak KB.
-declare -A wall rss
+declare -A wall rss cpu
 measure() {
   local name=$1; shift
   local best=""
@@ -44,7 +44,8 @@ measure() {
       echo "$name failed:"; cat "$work/stderr.txt"; exit 1; }
     local t; t=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$work/time.txt")
     local m; m=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time.txt")
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; rss[$name]=$m; fi
+    local c; c=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/time.txt")
+    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; rss[$name]=$m; cpu[$name]=$c; fi
   done
   wall[$name]=$best
 }
@@ -68,10 +69,10 @@ fi
 
 reference=${wall["sendmail makemap hash"]:-}
 ourtime=${wall["accesspolicy makemap gdbm"]}
-printf '\n%-28s %9s %12s %14s\n' "builder" "wall (s)" "peak RSS MB" "vs ours"
+printf '\n%-28s %9s %14s %12s %14s\n' "builder" "wall (s)" "user+sys (s)" "peak RSS MB" "wall vs ours"
 for name in "${names[@]}"; do
-  printf '%-28s %9.2f %12.1f %13.2fx\n' "$name" "${wall[$name]}" "$(awk -v k="${rss[$name]}" 'BEGIN { print k / 1024 }')" \
-    "$(awk -v a="${wall[$name]}" -v b="$ourtime" 'BEGIN { print a / b }')"
+  printf '%-28s %9.2f %14.2f %12.1f %13.2fx\n' "$name" "${wall[$name]}" "${cpu[$name]}" \
+    "$(awk -v k="${rss[$name]}" 'BEGIN { print k / 1024 }')" "$(awk -v a="${wall[$name]}" -v b="$ourtime" 'BEGIN { print a / b }')"
 done
 if [ -n "$reference" ]; then
   echo
