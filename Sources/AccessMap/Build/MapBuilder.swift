@@ -12,16 +12,16 @@ import Darwin
 ///
 /// A build has three steps:
 /// 1. **Read** the text as a byte stream (``AccessMapParser``), keeping every accepted key and value in one byte
-///    arena and a 16-byte record per entry; rejected lines are reported at once.
+///    arena, a 16-byte sort entry and a 4-byte line number per entry; rejected lines are reported at once.
 /// 2. **Order** the records by libgdbm's key hash (``GDBMHash``; a stable radix sort, so records with equal keys
 ///    stay in line order).
-/// 3. **Store** them with `gdbm_store` into a new file beside the target, in that order: buckets are then filled
-///    one after the other while they are in libgdbm's cache, which makes the stores several times faster than in
-///    file order. The file is synced and renamed over the target (``MapFileReplacement``).
+/// 3. **Store** them with `gdbm_store` into a new file beside the target, in that order (gathered in batches of
+///    4,096): buckets are then filled one after the other while they are in libgdbm's cache, which makes the
+///    stores several times faster than in file order. The file is synced and renamed over the target.
 ///
-/// Memory therefore grows with the input: the key and value bytes (at most the input file's size) plus 24 bytes
-/// per entry (record and sort key, and a sort buffer of 8 bytes per entry), plus what libgdbm maps of the output
-/// file. A 1,000,000-line, 35 MB access file builds with a peak resident size of about 150 MB.
+/// Memory therefore grows with the input: the key and value bytes (at most the input file's size) plus 20 bytes
+/// per entry, 16 more per entry while sorting, plus what libgdbm maps of the output file (about 100 bytes per
+/// record). A 1,000,000-line, 35 MB access file builds with a peak resident size of about 96 MB.
 ///
 /// Duplicate keys are found by libgdbm itself (`GDBM_INSERT`), also against the records of an existing map in
 /// append mode. Because stores happen in hash order, duplicate-key diagnostics are reported after all syntax
