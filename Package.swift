@@ -53,13 +53,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConformanceTests", swiftSettings: swiftSettings),  // runs the accesspolicy binary
+        .testTarget(name: "ConformanceTests", dependencies: ["AccessPolicyCLI"], swiftSettings: swiftSettings),  // runs the binary
         .testTarget(
             name: "RecordedSessionsTests",
             dependencies: ["RecordedSessions", "LogGenerator", "AccessPolicy"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AccessMapTests", dependencies: ["AccessMap", "GDBMStore"], swiftSettings: swiftSettings),
+                // Depends on the CLI target so `swift test` builds the `accesspolicy` binary the CLI tests run.
+        .testTarget(
+            name: "AccessMapTests",
+            dependencies: ["AccessMap", "GDBMStore", "AccessPolicyCLI"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
     ]
 )
