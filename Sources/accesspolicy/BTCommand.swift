@@ -30,6 +30,12 @@ extension AccessPolicyTool {
         @Flag(name: .long, help: "A map that cannot be opened gives temporary failures instead of an empty map.")
         var requiredMap = false
 
+        @Option(
+            name: .long,
+            help: "Make look-ups fail temporarily for keys containing this text and for entries valued TMPF."
+        )
+        var tempfailMarker: String?
+
         @Flag(name: .long, help: "define(TLS_PERM_ERR): 554 5.7.0 instead of 454 4.7.0.")
         var tlsPermErr = false
 
@@ -44,7 +50,8 @@ extension AccessPolicyTool {
             configuration.features.tlsPermanentErrors = tlsPermErr
             if skip { configuration.features.accessLookup.insert(.skip) }
             if lookupdotdomain { configuration.features.accessLookup.insert(.lookupDotDomain) }
-            let source = GDBMAccessMapSource.open(path: map, optional: !requiredMap)
+            var source = GDBMAccessMapSource.open(path: map, optional: !requiredMap)
+            if let tempfailMarker { source = TemporaryFailureInjectingSource(base: source, marker: tempfailMarker) }
             var interpreter = TestModeInterpreter(configuration: configuration, source: source)
             var failed = false
             var number = 0

@@ -132,63 +132,77 @@ extension RulesetEvaluator {
         ("NONE", " other side does not support STARTTLS"), ("CLEAR", " STARTTLS disabled locally"),
     ]
 
-    /// TLS_req: each extension group in turn; the first failure is the result.
+    /// TLS_req on the flattened workspace `<ext1> <ext2> …`: each group in turn; the first failure is the result.
+    ///
+    /// The groups are kept as one token list because sendmail's patterns can reach across them: an empty
+    /// `CN:`/`CS:`/`CI:` argument followed by another group compares against `> <` and that group's text.
     mutating func tlsRequirementExtensions(_ groups: [[Token]], code: [Token], status: [Token]) -> RulesetResult {
+        var ws: [Token] = []
+        for group in groups { ws += [Workspace.open] + group + [Workspace.close] }
         let colon = Token(":")
-        for var group in groups {
-            if group.count == 1 && group[0].matches("CN") { group = [group[0], colon] + macros.tokens(.tlsName) }
-            let hasColon = group.count >= 2 && group[1] == colon
-            let argument = hasColon ? Array(group[2...]) : []
-            if group.count == 1 && group[0] == Workspace.question {
-                let issuer = macros.tokens(.certIssuer)
-                return .error(
-                    host: status,
-                    text: code + [Workspace.quoted(" Cert Issuer ")] + issuer + [Workspace.quoted(" not acceptable")]
-                )
+        func startsWith(_ keyword: String, colonFollows: Bool) -> Bool {
+            ws.count >= (colonFollows ? 3 : 2) && ws[0] == Workspace.open && ws[1].matches(keyword)
+                && (!colonFollows || ws[2] == colon)
+        }
+        /// `<KEYWORD:` followed by `tokens` and `>`.
+        func startsWithArgument(_ keyword: String, _ tokens: [Token]) -> Bool {
+            guard startsWith(keyword, colonFollows: true), ws.count >= 4 + tokens.count else { return false }
+            return ws[3..<(3 + tokens.count)].matchesTokens(tokens) && ws[3 + tokens.count] == Workspace.close
+        }
+        /// `<KEYWORD:$+>`: the argument up to the first `>` that leaves at least one token.
+        func argument(_ keyword: String) -> [Token]? {
+            guard startsWith(keyword, colonFollows: true), ws.count >= 5 else { return nil }
+            guard let close = ws[4...].firstIndex(of: Workspace.close) else { return nil }
+            return Array(ws[3..<close])
+        }
+        func failure(_ what: String, _ actual: [Token], _ tail: String, _ expected: [Token]) -> RulesetResult {
+            .error(host: status, text: code + [Workspace.quoted(what)] + actual + [Workspace.quoted(tail)] + expected)
+        }
+        func notAcceptable() -> RulesetResult {
+            .error(
+                host: status,
+                text: code + [Workspace.quoted(" Cert Issuer ")] + macros.tokens(.certIssuer)
+                    + [Workspace.quoted(" not acceptable")]
+            )
+        }
+
+        pass: while true {
+            if ws.isEmpty { return .ok }
+            if ws.count >= 3 && ws[0] == Workspace.open && ws[1].matches("CN") && ws[2] == Workspace.close {
+                ws = [Workspace.open, ws[1], colon] + macros.tokens(.tlsName) + Array(ws[2...])
             }
-            if group.count == 1 && group[0].matches("OK") { continue }
-            if hasColon && group[0].matches("CN") {
-                if argument.matchesTokens(macros.tokens(.cnSubject)) { continue }
-                guard !argument.isEmpty else { return unresolvedRequirement(groups, from: group) }
-                return .error(
-                    host: status,
-                    text: code + [Workspace.quoted(" CN ")] + macros.tokens(.cnSubject)
-                        + [Workspace.quoted(" does not match ")] + argument
-                )
-            }
-            if hasColon && (group[0].matches("CS") || group[0].matches("CI")) {
-                let isSubject = group[0].matches("CS")
-                let actual = macros.tokens(isSubject ? .certSubject : .certIssuer)
-                if argument.matchesTokens(actual) { continue }
-                guard !argument.isEmpty else { return unresolvedRequirement(groups, from: group) }
-                return .error(
-                    host: status,
-                    text: code + [Workspace.quoted(isSubject ? " Cert Subject " : " Cert Issuer ")] + actual
-                        + [Workspace.quoted(" does not match ")] + argument
-                )
-            }
-            if hasColon && group[0].matches("CITag") && argument.count == 1 {
-                let issuer = macros.tokens(.certIssuer)
-                switch lookup.exactKey(tag: AccessTag(argument[0].keyTextOfSingle), issuer) {
-                case .notFound, .notSearched:
-                    return .error(
-                        host: status,
-                        text: code + [Workspace.quoted(" Cert Issuer ")] + issuer + [Workspace.quoted(" not acceptable")]
-                    )
-                case .found(let value) where value.isKeyword("OK"):
-                    continue
-                default:
-                    return unresolvedRequirement(groups, from: group)
+            let checks: [(String, MacroName, String)] = [
+                ("CN", .cnSubject, " CN "), ("CS", .certSubject, " Cert Subject "), ("CI", .certIssuer, " Cert Issuer "),
+            ]
+            for (keyword, macro, label) in checks {
+                let actual = macros.tokens(macro)
+                if startsWithArgument(keyword, actual) {
+                    ws.removeFirst(4 + actual.count)
+                    continue pass
+                }
+                if let expected = argument(keyword) {
+                    return failure(label, actual, " does not match ", expected)
                 }
             }
-            return unresolvedRequirement(groups, from: group)
+            if startsWith("CITag", colonFollows: true), ws.count >= 5, ws[4] == Workspace.close {
+                let tag = ws[3]
+                let group: [Token]
+                switch lookup.exactKey(tag: AccessTag(tag.keyTextOfSingle), macros.tokens(.certIssuer)) {
+                case .notFound, .notSearched: group = [Workspace.question]
+                case .temporaryFailure: group = [Workspace.open, Token("TMPF"), Workspace.close]
+                case .found(let value): group = value.tokens
+                }
+                ws = [Workspace.open] + group + [Workspace.close] + Array(ws[5...])
+            }
+            if ws.count >= 3 && ws[0] == Workspace.open && ws[2] == Workspace.close {
+                if ws[1] == Workspace.question { return notAcceptable() }
+                if ws[1].matches("OK") {
+                    ws.removeFirst(3)
+                    continue pass
+                }
+            }
+            return .workspace(ws + [Workspace.separator, Workspace.open] + code + [colon] + status + [Workspace.close])
         }
-        return .ok
-    }
-
-    /// A requirement TLS_req cannot judge: sendmail returns its workspace unchanged, which means accept.
-    func unresolvedRequirement(_ groups: [[Token]], from group: [Token]) -> RulesetResult {
-        .workspace([Workspace.open] + group + [Workspace.close, Workspace.separator])
     }
 
     /// The `max` ruleset on `a : b`: the larger of two single-token numbers (sendmail's `arith l`), the other one

@@ -21,10 +21,16 @@ struct RulesetEvaluator {
     /// five-group form for an empty key).
     mutating func domainGroup(_ key: [Token], tag: AccessTag) -> [Token] {
         let result = lookup.domain(key, tag: tag, mark: .tagOnly)
-        var group = Self.group(result)
-        group += [Workspace.open, Workspace.close]
-        if key.isEmpty { group += Self.malformedTail(tag) }
-        return group
+        if key.isEmpty {
+            // sendmail cannot normalise this result: the raw answer stays in the workspace.
+            let raw: [Token]
+            switch result {
+            case .notFound, .notSearched: raw = [Workspace.question]
+            case .found, .temporaryFailure: raw = lookup.lastAnswerTokens
+            }
+            return [Workspace.open] + raw + [Workspace.close, Workspace.open, Workspace.close] + Self.malformedTail(tag)
+        }
+        return Self.group(result) + [Workspace.open, Workspace.close]
     }
 
     /// The workspace sendmail's A routine leaves (`<> <?> <! Tag> <>` for an empty key).
