@@ -14,16 +14,15 @@ extension RulesetEvaluator {
         if let (content, _) = Workspace.leadingGroup(tail[...]) { requirement = Array(content) }
 
         // Prefix and reply codes.
+        let parsed = requirement.map { TLSRequirement(tokens: $0, tlsClass: configuration.members(of: "Tls")) }
         var codes: (code: [Token], status: [Token])? = nil
-        var body: [Token] = requirement ?? []
-        if let r = requirement {
-            if r.count >= 3, r[1].text == "+", inClass("Tls", r[2]), r[0].matches("PERM") || r[0].matches("TEMP") {
-                codes = r[0].matches("PERM") ? ([Token("503")], Tokenizer.tokenize("5.7.0")) : ([Token("403")], Tokenizer.tokenize("4.7.0"))
-                body = Array(r[2...])
-            } else if let first = r.first, inClass("Tls", first) {
-                let d = defaultTLSCodes
-                codes = ([Token(d.code)], Tokenizer.tokenize(d.status))
-            }
+        switch parsed?.severity {
+        case .permanent?: codes = ([Token("503")], Tokenizer.tokenize("5.7.0"))
+        case .temporary?: codes = ([Token("403")], Tokenizer.tokenize("4.7.0"))
+        case .standard?:
+            let d = defaultTLSCodes
+            codes = ([Token(d.code)], Tokenizer.tokenize(d.status))
+        case nil: break
         }
 
         // Failures that do not depend on the requirement.
@@ -46,41 +45,23 @@ extension RulesetEvaluator {
         guard let (code, status) = codes else { return .ok }
 
         // The requirement's base and extensions.
-        enum Base {
-            case verify
-            case bits(kind: Token, bits: Token)
-        }
-        let base: Base
-        var extensions: [Token] = []
-        let b = body
-        if b.count == 1 && b[0].matches("VERIFY") {
-            base = .verify
-        } else if b.count >= 3 && b[0].matches("VERIFY") && b[1].text == "+" {
-            base = .verify
-            extensions = Array(b[2...])
-        } else if b.count == 3 && inClass("Tls", b[0]) && b[1].text == ":" {
-            base = .bits(kind: b[0], bits: b[2])
-        } else if b.count >= 5 && inClass("Tls", b[0]) && b[1].text == ":" && b[3].text == "+" {
-            base = .bits(kind: b[0], bits: b[2])
-            extensions = Array(b[4...])
-        } else {
-            return .ok
-        }
+        guard let parsed, let parsedBase = parsed.base else { return .ok }
+        let extensions = parsed.extensionTokens
 
         // Verification and the bits required.
         let verified = isVerified(verify)
         let required: Token
-        switch base {
-        case .verify:
+        switch parsedBase {
+        case .verify(nil):
             guard verified else { return verificationFailure(verify, code: code, status: status, extensions: extensions) }
             if extensions.isEmpty { return .ok }
             required = Token("0")
-        case .bits(let kind, let bits) where kind.matches("VERIFY"):
+        case .verify(let bits?):
             guard verified else { return verificationFailure(verify, code: code, status: status, extensions: extensions) }
-            required = bits
-        case .bits(let kind, let bits) where kind.matches("ENCR"):
-            required = bits
-        case .bits:
+            required = Token(bits)
+        case .encryption(let bits):
+            required = Token(bits)
+        case .other:
             return .workspace([Workspace.open] + code + [Token(":")] + status + [Workspace.close])
         }
 
@@ -95,22 +76,7 @@ extension RulesetEvaluator {
 
         // Extensions: `++`-separated, checked left to right by TLS_req.
         if extensions.isEmpty { return .ok }
-        var groups: [[Token]] = []
-        var current: [Token] = []
-        var i = 0
-        while i < extensions.count {
-            // `< $+ ++ $+ >`: a `++` with at least one token before it (anywhere) and one after it.
-            if i >= 1, i + 2 < extensions.count, extensions[i].text == "+", extensions[i + 1].text == "+" {
-                groups.append(current)
-                current = []
-                i += 2
-                continue
-            }
-            current.append(extensions[i])
-            i += 1
-        }
-        groups.append(current)
-        return tlsRequirementExtensions(groups, code: code, status: status)
+        return tlsRequirementExtensions(TLSRequirement.splitExtensions(extensions), code: code, status: status)
     }
 
     /// The reply for a `VERIFY` requirement when `{verify}` is not OK/TRUSTED.
