@@ -118,6 +118,12 @@ public struct PolicyEngine: Sendable {
         return Evaluation(result: result, macros: evaluator.macros, trace: evaluator.lookup.trace)
     }
 
+    /// Whether ``run(_:input:session:tracing:)`` knows this ruleset.
+    public func knows(_ ruleset: PolicyRuleset) -> Bool {
+        var evaluator = RulesetEvaluator(configuration: configuration, source: EmptyAccessMapSource(), macros: SessionMacros(), tracing: false)
+        return evaluator.run(ruleset, input: [Token("x")]) != nil
+    }
+
     private func evaluate(_ ruleset: PolicyRuleset, input: [Token], session: SessionMacros) -> Evaluation {
         guard let evaluation = run(ruleset, input: input, session: session) else {
             preconditionFailure("built-in ruleset \(ruleset) is not dispatched")
