@@ -39,5 +39,10 @@ let package = Package(
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
         .testTarget(name: "AccessMapTests", dependencies: ["AccessMap", "GDBMStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AccessPolicyTests",
+            dependencies: ["AccessPolicy", "AccessMap", "GDBMStore"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

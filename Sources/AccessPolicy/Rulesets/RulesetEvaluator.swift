@@ -73,7 +73,14 @@ struct RulesetEvaluator {
 
     /// Stores tokens as a macro value (sendmail's `$(macro {name} $@ tokens $)`).
     mutating func define(_ name: MacroName, _ tokens: [Token]) {
-        macros[name] = tokens.map(\.text).joined(separator: " ")
+        var text = ""
+        var previousWasWord = false
+        for token in tokens {
+            if previousWasWord && token.isWord { text += " " }
+            text += token.text
+            previousWasWord = token.isWord
+        }
+        macros[name] = text
     }
 
     static func group(_ result: AccessLookupResult) -> [Token] {
