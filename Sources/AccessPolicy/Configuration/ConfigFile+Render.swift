@@ -11,14 +11,11 @@ extension ConfigFile {
     out +=
       "  options: [\(AccessOption.allCases.filter(accessOptions.contains).map(\.rawValue).joined(separator: ", "))]\n"
     if let name = relay.hostName { out += "host:\n  name: \(Self.quote(name))\n" }
-    out += "classes:\n"
-    var classes = relay.classes
-    if let name = relay.hostName, classes["w"]?.contains(name) == true {
-      // parse(yaml:) adds host.name to w again; keep it listed anyway (idempotent).
-      classes["w"]?.insert(name)
-    }
-    for name in classes.keys.sorted() {
-      let words = classes[name, default: []].sorted().map(Self.quote)
+    let classes = policy.classes
+    let listed = classes.keys.sorted().filter { classes[$0] != ClassSet.builtIn[$0] }
+    out += listed.isEmpty ? "classes: {}\n" : "classes:\n"
+    for name in classes.keys.sorted() where classes[name] != ClassSet.builtIn[name] {
+      let words = classes[name, default: ClassSet()].words.map(Self.quote)
       out += "  \(Self.quote(name)): [\(words.joined(separator: ", "))]\n"
     }
     if !relay.authConfigured && classes["TrustAuthMech"] == nil {

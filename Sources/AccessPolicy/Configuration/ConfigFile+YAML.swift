@@ -31,7 +31,7 @@ extension ConfigFile {
       default: throw unknown(key, value, in: "the document")
       }
     }
-    if let name = file.relay.hostName { file.relay.add([name], toClass: "w") }
+    if let name = file.relay.hostName { file.policy.add([name], to: "w") }
     return file
   }
 
@@ -83,9 +83,9 @@ extension ConfigFile {
     for (key, value) in try Self.mapping(node, "host") {
       switch key {
       case "name": relay.hostName = try Self.string(value, key)
-      case "names": relay.add(try Self.words(value, key), toClass: "w")
+      case "names": policy.add(try Self.words(value, key), to: "w")
       case "addresses":
-        relay.add(try Self.words(value, key).map { Self.bracketed($0) }, toClass: "w")
+        policy.add(try Self.words(value, key).map { Self.bracketed($0) }, to: "w")
       default: throw Self.unknown(key, value, in: "host")
       }
     }
@@ -96,7 +96,7 @@ extension ConfigFile {
       guard !key.isEmpty, !key.contains(where: { $0 == " " || $0 == "{" || $0 == "}" }) else {
         throw Self.error(value, "bad class name '\(key)'")
       }
-      relay.add(try Self.words(value, key), toClass: key)
+      policy.add(try Self.words(value, key), to: key)
       if key == "TrustAuthMech" { relay.authConfigured = true }
     }
   }
@@ -171,6 +171,9 @@ extension ConfigFile {
   private static func mapping(_ node: Node, _ what: String) throws(ConfigFileError) -> [(
     String, Node
   )] {
+    if let scalar = node.scalar, ["", "~", "null"].contains(scalar.string), scalar.style == .plain {
+      return []  // `key:` with nothing after it: an empty section
+    }
     guard let mapping = node.mapping else {
       throw error(node, "\(what) must be a mapping of keys to values")
     }

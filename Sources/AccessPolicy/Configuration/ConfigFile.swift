@@ -1,3 +1,5 @@
+import AccessMap
+
 /// The policy configuration file: one YAML document that says where the access map is, what the configuration
 /// classes hold and which FEATUREs are on. Every key is documented in `docs/configuration.md`.
 ///
@@ -31,25 +33,50 @@ public struct ConfigFile: Hashable, Sendable {
   }
 
   /// Path of the access map (a GDBM file built by `accesspolicy makemap`); relative paths are resolved against the
-  /// configuration file's directory. `nil`: no map (every lookup finds nothing).
+  /// configuration file's directory. `nil`: no map named (`accesspolicy bt --map` gives one; without any map every
+  /// lookup finds nothing).
   public var accessMapPath: String?
   /// Like makemap's `-o` in the K line: an access map that cannot be opened behaves as empty. When `false`, every
   /// lookup in an unopenable map is a temporary failure.
   public var accessMapOptional: Bool
-  /// access_db options.
-  public var accessOptions: Set<AccessOption>
-  /// `define(TLS_PERM_ERR)`: TLS requirement failures are permanent (`554 5.7.0`).
-  public var tlsPermanentErrors: Bool
-  /// Classes, features and texts of the relay rulesets.
-  public var relay: RelaySettings
+  /// Classes, features and relay settings: what ``PolicyEngine`` takes.
+  public var policy: PolicyConfiguration
 
-  /// The baseline: no map, no options, ``RelaySettings/init()``.
+  /// The baseline: no map, no options, ``PolicyConfiguration/init(classes:features:relay:)`` defaults.
   public init() {
     accessMapPath = nil
     accessMapOptional = true
-    accessOptions = []
-    tlsPermanentErrors = false
-    relay = RelaySettings()
+    policy = PolicyConfiguration()
+  }
+
+  /// Settings of the relay rulesets (``PolicyConfiguration/relay``).
+  public var relay: RelaySettings {
+    get { policy.relay }
+    set { policy.relay = newValue }
+  }
+
+  /// `define(TLS_PERM_ERR)`: TLS requirement failures are permanent (`554 5.7.0`).
+  public var tlsPermanentErrors: Bool {
+    get { policy.features.tlsPermanentErrors }
+    set { policy.features.tlsPermanentErrors = newValue }
+  }
+
+  /// access_db options, stored as the lookup options (`skip`, `lookupdotdomain`) and
+  /// ``RelaySettings/relayToFullAddress``.
+  public var accessOptions: Set<AccessOption> {
+    get {
+      var options: Set<AccessOption> = []
+      if policy.features.accessLookup.contains(.skip) { options.insert(.skip) }
+      if policy.features.accessLookup.contains(.lookupDotDomain) { options.insert(.lookupDotDomain) }
+      if policy.relay.relayToFullAddress { options.insert(.relayToFullAddress) }
+      return options
+    }
+    set {
+      policy.features.accessLookup = []
+      if newValue.contains(.skip) { policy.features.accessLookup.insert(.skip) }
+      if newValue.contains(.lookupDotDomain) { policy.features.accessLookup.insert(.lookupDotDomain) }
+      policy.relay.relayToFullAddress = newValue.contains(.relayToFullAddress)
+    }
   }
 }
 

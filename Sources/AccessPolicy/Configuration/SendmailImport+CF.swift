@@ -12,7 +12,6 @@ extension SendmailImport {
     -> SendmailImport
   {
     var file = ConfigFile()
-    file.relay.classes = [:]
     var notes: [Note] = []
     var mapSource: String?
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -26,7 +25,7 @@ extension SendmailImport {
       switch first {
       case "C":
         guard let (name, rest) = classHeader(line) else { continue }
-        file.relay.add(rest.words, toClass: name)
+        file.policy.add(rest.words, to: name)
         note(n, line, .translated, "class \(name)")
       case "F":
         guard let (name, rest) = classHeader(line) else { continue }
@@ -37,7 +36,7 @@ extension SendmailImport {
         if let content = readFile(path) {
           for fileLine in content.split(separator: "\n") {
             if let word = String(fileLine.prefix { $0 != "#" }).words.first {
-              file.relay.add([word], toClass: name)
+              file.policy.add([word], to: name)
             }
           }
           note(n, line, .translated, "class \(name) from \(path)")
@@ -67,7 +66,6 @@ extension SendmailImport {
     }
     let has = { (needle: String) in text.contains(needle) }
     var relay = file.relay
-    if relay.classes["w"] == nil { relay.classes["w"] = [] }
     relay.delayChecks = rulesets.contains("checkrcpt")
     if relay.delayChecks {
       relay.spamPolicy = has("<FRIEND>") ? .friend : has("<HATER>") ? .hater : .none
@@ -92,8 +90,8 @@ extension SendmailImport {
     if has("$>SearchList <+ To> $| <F:$1@$2> <D:$2> <F:$1@>") {
       file.accessOptions.insert(.relayToFullAddress)
     }
-    if let j = relay.hostName { relay.add([j], toClass: "w") }
     file.relay = relay
+    if let j = relay.hostName { file.policy.add([j], to: "w") }
     notes.append(
       Note(
         line: 0,
@@ -106,7 +104,7 @@ extension SendmailImport {
   }
 
   /// `Cw words`, `C{Name} words`, `Fw path`, `F{Name} path` → (name, rest).
-  private static func classHeader(_ line: String) -> (String, String)? {
+  static func classHeader(_ line: String) -> (String, String)? {
     let body = line.dropFirst()
     if body.first == "{" {
       guard let close = body.firstIndex(of: "}") else { return nil }

@@ -177,6 +177,22 @@ struct MCState {
   var cwFile: String?
   var crFile: String?
   var depth = 0
+  /// After LOCAL_CONFIG, LOCAL_RULESETS, LOCAL_RULE_n or LOCAL_NET_CONFIG: lines that are not m4 macro calls are
+  /// raw sendmail.cf text.
+  var inRawSection = false
+  /// The raw line last noted (one note per line, however many pieces the scanner made of it).
+  var lastRawLine: (depth: Int, line: Int)?
+  /// The ruleset a raw `R` line belongs to.
+  var rawRuleset: String?
+
+  /// The m4 macros ``handle(_:)`` knows; anything else in a raw section is cf text.
+  static let m4Macros: Set<String> = [
+    "divert", "VERSIONID", "OSTYPE", "MAILER", "MAILER_DEFINITIONS", "DAEMON_OPTIONS", "CLIENT_OPTIONS",
+    "undefine", "LOCAL_CONFIG", "SITECONFIG", "MASQUERADE_AS", "MASQUERADE_DOMAIN", "EXPOSED_USER",
+    "GENERICS_DOMAIN", "SMART_HOST", "LOCAL_USER", "ifdef", "ifelse", "DOMAIN", "include", "define", "FEATURE",
+    "TRUST_AUTH_MECH", "RELAY_DOMAIN", "LOCAL_DOMAIN", "RELAY_DOMAIN_FILE", "LOCAL_RULESETS", "LOCAL_RULE_0",
+    "LOCAL_RULE_1", "LOCAL_RULE_2", "LOCAL_RULE_3", "LOCAL_NET_CONFIG",
+  ]
 
   init(readFile: @escaping (String) -> String?) {
     self.readFile = readFile
@@ -190,18 +206,67 @@ struct MCState {
   }
 
   mutating func run(_ text: String) {
-    for call in MCScanner.calls(in: text) { handle(call) }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    for call in MCScanner.calls(in: text) {
+      if inRawSection, !Self.m4Macros.contains(call.name) {
+        rawLine(call, text: call.line <= lines.count ? lines[call.line - 1] : call.text)
+      } else {
+        handle(call)
+      }
+    }
   }
+
+  /// One line of raw cf text after LOCAL_CONFIG / LOCAL_RULESETS: classes are translated, rulesets that replace
+  /// or hook into the policy rulesets are reported, other rules are ignored.
+  mutating func rawLine(_ call: MCCall, text rawText: String) {
+    if let last = lastRawLine, last == (depth, call.line) { return }
+    lastRawLine = (depth, call.line)
+    let line = MCScanner.stripDnl(rawText).trimmingSpaces()
+    let raw = MCCall(name: "", arguments: [], line: call.line, text: line)
+    guard let first = line.first else { return }
+    switch first {
+    case "C":
+      guard let (name, rest) = SendmailImport.classHeader(line) else { fallthrough }
+      file.policy.add(rest.words, to: name)
+      note(raw, .translated, "class \(name)")
+    case "F":
+      guard let (name, rest) = SendmailImport.classHeader(line) else { fallthrough }
+      let words = rest.words.filter { $0 != "-o" }
+      classFile(raw, path: words.first ?? "", className: name)
+    case "S":
+      let name = String(line.dropFirst().prefix { !$0.isWhitespace && $0 != "=" })
+      rawRuleset = name
+      if name.hasPrefix("Local_") || Self.policyRulesets.contains(name) {
+        note(raw, .notTranslated, "hand-written ruleset \(name) hooks into the policy rulesets: not reproduced")
+      } else {
+        note(raw, .ignored, "hand-written ruleset \(name), not called by the policy rulesets")
+      }
+    case "R":
+      note(raw, .ignored, "rule of hand-written ruleset \(rawRuleset ?? "?")")
+    default:
+      note(raw, .notTranslated, "raw sendmail.cf line not reproduced")
+    }
+  }
+
+  /// Rulesets the engine implements (a hand-written one with such a name replaces the shipped one).
+  static let policyRulesets: Set<String> = [
+    "check_relay", "check_mail", "check_rcpt", "Basic_check_relay", "Basic_check_mail", "Basic_check_rcpt",
+    "Rcpt_ok", "Relay_ok", "RelayTLS", "tls_client", "tls_server", "tls_rcpt", "try_tls", "srv_features",
+    "clt_features", "trust_auth", "TLS_connection", "TLS_req", "SearchList", "ParseRecipient", "CanonAddr",
+  ]
 
   mutating func handle(_ call: MCCall) {
     let args = call.arguments
     switch call.name {
     case "divert", "VERSIONID", "OSTYPE", "MAILER", "MAILER_DEFINITIONS", "DAEMON_OPTIONS",
       "CLIENT_OPTIONS",
-      "undefine", "LOCAL_CONFIG", "SITECONFIG", "MASQUERADE_AS", "MASQUERADE_DOMAIN",
+      "undefine", "SITECONFIG", "MASQUERADE_AS", "MASQUERADE_DOMAIN",
       "EXPOSED_USER",
       "GENERICS_DOMAIN", "SMART_HOST", "LOCAL_USER", "ifdef", "ifelse":
       note(call, .ignored, "no effect on the access rulesets")
+    case "LOCAL_CONFIG":
+      inRawSection = true
+      note(call, .ignored, "section of raw cf lines (each is reported below)")
     case "DOMAIN":
       note(
         call, .ignored,
@@ -213,20 +278,21 @@ struct MCState {
     case "FEATURE":
       feature(call)
     case "TRUST_AUTH_MECH":
-      file.relay.add(args.first?.words ?? [], toClass: "TrustAuthMech")
+      file.policy.add(args.first?.words ?? [], to: "TrustAuthMech")
       file.relay.authConfigured = true
       note(call, .translated, "class TrustAuthMech")
     case "RELAY_DOMAIN":
-      file.relay.add(args.first?.words ?? [], toClass: "R")
+      file.policy.add(args.first?.words ?? [], to: "R")
       note(call, .translated, "class R")
     case "LOCAL_DOMAIN":
-      file.relay.add(args.first?.words ?? [], toClass: "w")
+      file.policy.add(args.first?.words ?? [], to: "w")
       note(call, .translated, "class w")
     case "RELAY_DOMAIN_FILE":
       classFile(call, path: args.first ?? "", className: "R")
     case "LOCAL_RULESETS", "LOCAL_RULE_0", "LOCAL_RULE_1", "LOCAL_RULE_2", "LOCAL_RULE_3",
       "LOCAL_NET_CONFIG":
-      note(call, .notTranslated, "hand-written rules are not reproduced")
+      inRawSection = true
+      note(call, .ignored, "section of hand-written rules (each is reported below)")
     default:
       note(
         call, .notTranslated,
@@ -265,7 +331,7 @@ struct MCState {
       note(call, .translated, "files under /etc/mail")
     case "confDOMAIN_NAME":
       file.relay.hostName = value
-      file.relay.add([value], toClass: "w")
+      file.policy.add([value], to: "w")
       note(call, .translated, "host name ($j)")
     case "confREJECT_MSG":
       file.relay.rejectMessage = dequoted(value)
@@ -280,10 +346,10 @@ struct MCState {
       file.tlsPermanentErrors = true
       note(call, .translated, "permanent TLS errors")
     case "confCW_FILE":
-      cwFile = value
+      cwFile = value.words.first { $0 != "-o" } ?? value
       note(call, .translated, "class w file")
     case "confCR_FILE":
-      crFile = value
+      crFile = value.words.first { $0 != "-o" } ?? value
       note(call, .translated, "class R file")
     case "_CERT_REGEX_ISSUER_", "_CERT_REGEX_SUBJECT_":
       note(call, .notTranslated, "certificate regex maps are not reproduced")
@@ -382,7 +448,7 @@ struct MCState {
 
   mutating func classFile(_ call: MCCall, path: String, className: String) {
     if let text = readFile(path) {
-      file.relay.add(classFileWords(text), toClass: className)
+      file.policy.add(classFileWords(text), to: className)
       note(call, .translated, "class \(className) from \(path)")
     } else {
       note(call, .translated, "class \(className) file \(path) (not readable: empty)")
@@ -409,19 +475,19 @@ struct MCState {
     if useCwFile {
       let path = cwFile ?? "\(dir)/local-host-names"
       if let text = readFile(path) {
-        file.relay.add(classFileWords(text), toClass: "w")
+        file.policy.add(classFileWords(text), to: "w")
         notes.append(
           .init(line: 0, text: path, kind: .translated, reason: "class w from the cw file"))
       }
     }
     let relayFile = crFile ?? "\(dir)/relay-domains"
     if let text = readFile(relayFile) {
-      file.relay.add(classFileWords(text), toClass: "R")
+      file.policy.add(classFileWords(text), to: "R")
       notes.append(
         .init(
           line: 0, text: relayFile, kind: .translated, reason: "class R from the relay-domains file"
         ))
     }
-    if let j = file.relay.hostName { file.relay.add([j], toClass: "w") }
+    if let j = file.relay.hostName { file.policy.add([j], to: "w") }
   }
 }

@@ -1,11 +1,11 @@
-/// Everything besides the access map and the session that decides `check_relay`, `check_mail` and `check_rcpt`:
-/// the configuration classes, the host's canonical name, the FEATUREs that change these rulesets, and the texts
-/// an m4 configuration can override.
+/// The settings of `check_relay`, `check_mail` and `check_rcpt` besides the classes (which are
+/// ``PolicyConfiguration/classes``): the host's canonical name, the FEATUREs that change these rulesets, and the
+/// texts an m4 configuration can override. Part of ``PolicyConfiguration`` as ``PolicyConfiguration/relay``.
 ///
 /// The default value is the engine's baseline: a sendmail.cf built from an .mc with only `FEATURE(access_db)` and
-/// `FEATURE(accept_unresolvable_domains)`. Class `w` then holds `localhost` and every other class is empty. Nothing is
-/// ever read from the machine the engine runs on: the host's own names and addresses, which sendmail adds to `w`
-/// at start-up, are listed explicitly (see ``hostName`` and ``classes``).
+/// `FEATURE(accept_unresolvable_domains)`. Nothing is ever read from the machine the engine runs on: the host's own
+/// names and addresses, which sendmail adds to class `w` at start-up, are listed explicitly (``hostName`` and
+/// class `w`).
 public struct RelaySettings: Hashable, Sendable {
   /// How FEATURE(delay_checks) treats `Spam:` entries.
   public enum SpamPolicy: String, Hashable, Sendable, CaseIterable {
@@ -28,9 +28,6 @@ public struct RelaySettings: Hashable, Sendable {
     case domain
   }
 
-  /// Configuration classes by name (`w`, `R`, `TrustAuthMech`, `m`, `P`, …); members are compared
-  /// case-insensitively, as sendmail does.
-  public var classes: [String: Set<String>]
   /// `$j`, the host's canonical name; `localhost` and `[own address]` canonicalise to it. `nil`: not configured,
   /// then `localhost` stays `localhost`.
   public var hostName: String?
@@ -48,6 +45,8 @@ public struct RelaySettings: Hashable, Sendable {
   public var relayLocalFrom: Bool
   /// FEATURE(blocklist_recipients): `To:` entries can reject recipients.
   public var blocklistRecipients: Bool
+  /// access_db option `relaytofulladdress`: `To:user@domain` (and `To:user@`) entries decide relaying too.
+  public var relayToFullAddress: Bool
   /// FEATURE(loose_relay_check): `user%host@relay-domain` is not re-checked.
   public var looseRelayCheck: Bool
   /// FEATURE(accept_unqualified_senders).
@@ -71,7 +70,6 @@ public struct RelaySettings: Hashable, Sendable {
 
   /// The baseline configuration (see the type's discussion).
   public init() {
-    classes = ["w": ["localhost"], "P": ["."]]
     hostName = nil
     delayChecks = false
     spamPolicy = .none
@@ -81,6 +79,7 @@ public struct RelaySettings: Hashable, Sendable {
     relayLocalFrom = false
     blocklistRecipients = false
     looseRelayCheck = false
+    relayToFullAddress = false
     acceptUnqualifiedSenders = false
     acceptUnresolvableDomains = true
     resolvableDomains = []
@@ -90,14 +89,6 @@ public struct RelaySettings: Hashable, Sendable {
     recipientRejectMessage = nil
     authConfigured = false
   }
-
-  /// Adds words to a class (what a `.C{name}word` line in a test script or a `C` line in a cf does).
-  public mutating func add(_ words: [String], toClass name: String) {
-    classes[name, default: []].formUnion(words)
-  }
-
-  /// Members of a class (empty when the class is not defined).
-  public func members(of name: String) -> Set<String> { classes[name] ?? [] }
 
   /// The final relaying denial text (`confRELAY_MSG` or its default).
   public var effectiveRelayMessage: String {

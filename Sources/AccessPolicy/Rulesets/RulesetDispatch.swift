@@ -1,7 +1,7 @@
 import AccessMap
 
 // The one place that maps ruleset names to implementations (for PolicyEngine.run and the -bt test mode).
-// Relay decisions (check_relay, check_mail, check_rcpt, …) are added here as further cases.
+// Relay decisions (check_relay, check_mail, check_rcpt) are in Relay/RulesetEvaluator+Relay.swift.
 extension RulesetEvaluator {
     /// Runs a ruleset by name on an input workspace; `nil` when the name is not a known ruleset.
     mutating func run(_ ruleset: PolicyRuleset, input: [Token]) -> RulesetResult? {
@@ -18,6 +18,10 @@ extension RulesetEvaluator {
         case .clientFeatures: return features(.clientFeatures)
         case .relayTLS: return relayTLS()
         case .trustAuth: return trustAuth(input)
+        // FEATURE(delay_checks) renames check_relay and check_mail: they are not rulesets there.
+        case .checkRelay: return configuration.relay.delayChecks ? nil : checkRelay(input)
+        case .checkMail: return configuration.relay.delayChecks ? nil : checkMail(input)
+        case .checkRcpt: return checkRcpt(input)
         default: return nil
         }
     }

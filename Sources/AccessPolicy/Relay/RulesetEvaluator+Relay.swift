@@ -1,41 +1,16 @@
-public import AccessMap
+import AccessMap
 
 /// `check_relay`, `check_mail` and `check_rcpt`: accept, reject, discard or relay, decided from the access map,
 /// the configuration classes and the session macros exactly as sendmail 8.17.1.9's shipped rulesets decide it
 /// (without DNS: dnsbl, relay_based_on_MX and host-name canonicalisation through DNS are not reproduced).
 ///
 /// Make one value per evaluation; it is cheap (the map source is shared).
-public struct RelayRulesets {
-  /// Classes, features and texts.
-  public let settings: RelaySettings
-  /// The session's macros.
-  public var macros: SessionMacros
-  /// The access map searcher.
-  public var lookup: AccessLookup
-  /// access_db `relaytofulladdress`.
-  public let relayToFullAddress: Bool
-  /// `tls_client {verify} $| MAIL`, run at the start of check_mail (and by delay_checks); returns a `$#error`
-  /// to reject, anything else to continue. `nil`: no TLS requirements (always continue).
-  public var tlsClient: (@Sendable (SessionMacros) -> RelayResult)?
+extension RulesetEvaluator {
+  var settings: RelaySettings { configuration.relay }
 
-  /// Creates the rulesets for one evaluation.
-  public init(
-    settings: RelaySettings,
-    macros: SessionMacros,
-    lookup: AccessLookup,
-    relayToFullAddress: Bool = false,
-    tlsClient: (@Sendable (SessionMacros) -> RelayResult)? = nil
-  ) {
-    self.settings = settings
-    self.macros = macros
-    self.lookup = lookup
-    self.relayToFullAddress = relayToFullAddress
-    self.tlsClient = tlsClient
-  }
+  var canon: RelayAddressCanonicalizer { RelayAddressCanonicalizer(configuration: configuration) }
 
-  var canon: AddressCanonicalizer { AddressCanonicalizer(settings: settings) }
-
-  func macro(_ name: MacroName) -> [Token] { Tokenizer.tokenize(macros.value(name)) }
+  func macro(_ name: MacroName) -> [Token] { macros.tokens(name) }
 
   var deferred: Bool { macro("deliveryMode").matchesTokens([Token("d")]) }
 
@@ -43,7 +18,7 @@ public struct RelayRulesets {
 
   /// The reply for a Connect:/From:/blocklist value.
   func reply(for value: PolicyValue, rejectDSN: String = "5.7.1", rejectText: String? = nil)
-    -> RelayResult
+    -> RulesetResult
   {
     switch value {
     case .ok(let word), .relay(let word): return .mailer(name: word, host: [], text: [])
@@ -62,8 +37,14 @@ public struct RelayRulesets {
 
   // MARK: - check_relay
 
+  /// `check_relay name $| address` as one workspace.
+  mutating func checkRelay(_ input: [Token]) -> RulesetResult {
+    guard let bar = input.firstIndex(of: Token("$|")) else { return checkRelay(name: input, address: []) }
+    return checkRelay(name: Array(input[..<bar]), address: Array(input[(bar + 1)...]))
+  }
+
   /// `check_relay name $| address`.
-  public mutating func checkRelay(name: [Token], address: [Token]) -> RelayResult {
+  mutating func checkRelay(name: [Token], address: [Token]) -> RulesetResult {
     if deferred { return .word("deferred") }
     let clientName = settings.useClientPTR ? macro("client_ptr") : name
     var result: AccessLookupResult = .notFound
@@ -83,16 +64,13 @@ public struct RelayRulesets {
   // MARK: - check_mail
 
   /// `check_mail address`.
-  public mutating func checkMail(_ address: [Token]) -> RelayResult {
+  mutating func checkMail(_ address: [Token]) -> RulesetResult {
     if deferred { return .word("deferred") }
-    if let tlsClient {
-      let tls = tlsClient(macros)
-      if tls.isMailer { return tls }
-    }
+    if let tls = tlsClientAtMail() { return tls }
     return checkMailAfterTLS(address)
   }
 
-  mutating func checkMailAfterTLS(_ address: [Token]) -> RelayResult {
+  mutating func checkMailAfterTLS(_ address: [Token]) -> RulesetResult {
     if address.matchesTokens([Token("<"), Token(">")]) {
       return .workspace([Token("<"), Token("OK"), Token(">")])
     }
@@ -218,16 +196,13 @@ public struct RelayRulesets {
   // MARK: - check_rcpt
 
   /// `check_rcpt address` (with FEATURE(delay_checks) also the sender and client checks).
-  public mutating func checkRcpt(_ address: [Token]) -> RelayResult {
+  mutating func checkRcpt(_ address: [Token]) -> RulesetResult {
     guard settings.delayChecks else { return basicCheckRcpt(address) }
     let first = basicCheckRcpt(address)
-    if case .mailer(let name, _, _) = first {
-      if name.matches("error") || name.matches("discard") { return first }
-      if let tlsClient {
-        let tls = tlsClient(macros)
-        if tls.isMailer { return tls }
-      }
-      return .mailer(name: name, host: [], text: [])
+    if case .resolved(let name, _, _) = first {
+      if first.isError || first.isDiscard { return first }
+        if let tls = tlsClientAtMail() { return tls }
+      return .resolved(mailer: name, host: nil, text: nil)
     }
     var w = canon.canonAddr(address)
     while let f = canon.focus(w), f.domain.count >= 2, f.domain.upperBound == w.count - 1,
@@ -266,31 +241,31 @@ public struct RelayRulesets {
     return .workspace(w)
   }
 
-  mutating func checkMailAfterTLSForDelay(_ sender: [Token]) -> RelayResult {
+  mutating func checkMailAfterTLSForDelay(_ sender: [Token]) -> RulesetResult {
     if deferred { return .word("deferred") }
-    if let tlsClient {
-      let tls = tlsClient(macros)
-      if tls.isMailer { return tls }
-    }
+    if let tls = tlsClientAtMail() { return tls }
     return checkMailAfterTLS(sender)
   }
 
-  func delayTLS(_ result: RelayResult) -> RelayResult {
-    if let tlsClient {
-      let tls = tlsClient(macros)
-      if tls.isMailer { return tls }
-    }
-    return result
+  mutating func delayTLS(_ result: RulesetResult) -> RulesetResult {
+    tlsClientAtMail() ?? result
+  }
+
+  /// `tls_client {verify} $| MAIL`, as check_mail (and delay_checks' check_rcpt) run it first: its `$#…` result,
+  /// or `nil` to go on.
+  mutating func tlsClientAtMail() -> RulesetResult? {
+    let result = tlsClient(macros.tokens(.verify) + [Token("$|"), Token("MAIL")])
+    return result.isMailer ? result : nil
   }
 
   /// Basic_check_rcpt.
-  mutating func basicCheckRcpt(_ address: [Token]) -> RelayResult {
+  mutating func basicCheckRcpt(_ address: [Token]) -> RulesetResult {
     if address.isEmpty || address.matchesTokens([Token("<"), Token(">")]) {
       return .error(host: [Token("nouser")], text: [Token("\"553 User address required\"")])
     }
     if deferred { return .word("deferred") }
     let recipient = rcptOK(address)
-    var temporary: RelayResult?
+    var temporary: RulesetResult?
     switch recipient {
     case .temporary(let result): temporary = result
     case .final(let result): return result
@@ -311,9 +286,9 @@ public struct RelayRulesets {
     case relay
     case notRelay
     /// `$#TEMP …` (reported as `$#error …` when nothing else relays).
-    case temporary(RelayResult)
+    case temporary(RulesetResult)
     /// Any other `$#…`: the answer.
-    case final(RelayResult)
+    case final(RulesetResult)
   }
 
   // MARK: - ParseRecipient
@@ -329,7 +304,7 @@ public struct RelayRulesets {
       w = canon.dequote(w[0]) + w[1...]
     }
     guard let f = canon.focus(w), f.domain.upperBound == w.count - 1,
-      w[..<f.open].contains(where: AddressCanonicalizer.isNetworkOperator)
+      w[..<f.open].contains(where: RelayAddressCanonicalizer.isNetworkOperator)
     else { return w }
     let local = Array(w[..<f.open])
     let domain = Array(w[f.domain])
@@ -407,7 +382,7 @@ public struct RelayRulesets {
         }
       }
     }
-    if relayTLS() { return .final(.mailer(name: Token("RELAY"), host: [], text: [])) }
+    if case .resolved = relayTLS() { return .final(.mailer(name: Token("RELAY"), host: [], text: [])) }
     let auth = macro("auth_type")
     if !auth.isEmpty, canon.isMember(auth[...], of: "TrustAuthMech") {
       return .final(.mailer(name: Token("RELAY"), host: [], text: []))
@@ -420,7 +395,7 @@ public struct RelayRulesets {
       var result: AccessLookupResult = .notFound
       if settings.relayHostsOnly {
         if canon.isMember(domain[...], of: "R") { return .relay }
-        if relayToFullAddress {
+        if settings.relayToFullAddress {
           result = lookup.exactKey(tag: .to, local + [Token("@")] + domain)
         }
         if case .notFound = result {
@@ -428,7 +403,7 @@ public struct RelayRulesets {
         }
       } else {
         if canon.endsWithMember(domain[...], of: "R") { return .relay }
-        if relayToFullAddress {
+        if settings.relayToFullAddress {
           result = lookup.searchList(
             [
               .fullAddress(local + [Token("@")] + domain), .domain(domain),
@@ -450,22 +425,6 @@ public struct RelayRulesets {
     }
     if f == nil && !w.isEmpty { return .relay }
     return .notRelay
-  }
-
-  /// RelayTLS: a verified client certificate whose issuer (or subject) is listed with `RELAY`.
-  mutating func relayTLS() -> Bool {
-    let verify = macro("verify")
-    guard verify.count == 1, verify[0].matches("OK") || verify[0].matches("TRUSTED") else {
-      return false
-    }
-    let issuer = macro("cert_issuer")
-    guard !issuer.isEmpty else { return false }
-    let value = lookup.exactKey(tag: .certIssuer, issuer).value
-    if value?.isKeyword("RELAY") == true { return true }
-    guard value?.isKeyword("SUBJECT") == true else { return false }
-    let subject = macro("cert_subject")
-    guard !subject.isEmpty else { return false }
-    return lookup.exactKey(tag: .certSubject, subject).value?.isKeyword("RELAY") == true
   }
 
   // MARK: - Relay_ok

@@ -18,8 +18,10 @@ import AccessMap
 /// - an address for a local domain whose local part still holds `%`, `!` or `@` (or is one quoted string that
 ///   holds them) is canonicalised again without the local domain — so `user%remote@local`,
 ///   `remote!user@local`, `"user@remote"@local` and `@local:user@remote` all end up as `user@remote`.
-struct AddressCanonicalizer {
-  let settings: RelaySettings
+struct RelayAddressCanonicalizer {
+  let configuration: PolicyConfiguration
+
+  var settings: RelaySettings { configuration.relay }
 
   // MARK: - CanonAddr
 
@@ -32,10 +34,7 @@ struct AddressCanonicalizer {
 
   func isMember(_ tokens: ArraySlice<Token>, of className: String) -> Bool {
     guard !tokens.isEmpty else { return false }
-    let members = settings.members(of: className)
-    guard !members.isEmpty else { return false }
-    let text = tokens.map(\.text).joined().lowercased()
-    return members.contains { $0.lowercased() == text }
+    return configuration.members(of: className).contains(tokens.map(\.text).joined())
   }
 
   func isLocal(_ tokens: ArraySlice<Token>) -> Bool {
@@ -285,7 +284,7 @@ struct AddressCanonicalizer {
     }
     let e = Array(w[f.domain])
     if let last = e.last,
-      isMember([last], of: "P") || (last.text == "." && settings.members(of: "P").contains("."))
+      isMember([last], of: "P") || (last.text == "." && configuration.members(of: "P").contains("."))
     {
       replaceDomain(e + [Token(".")])
     }
