@@ -63,7 +63,7 @@ struct RelayFeatureTests {
       ]
     ) { $0.delayChecks = true }
     let rejected = "$#error $@ 5.7.1 $: 550 Access denied"
-    #expect(lines == [rejected, rejected, "$#OK", "Undefined ruleset check_mail"])
+    #expect(lines == [rejected, rejected, "$#OK", "error: unknown ruleset 'check_mail'"])
   }
 
   @Test("blocklist_recipients")

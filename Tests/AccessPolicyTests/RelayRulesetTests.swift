@@ -45,7 +45,8 @@ private func run(
   runScript(script, configure: configure, options: options)
 }
 
-/// Runs a bt-style script (`.D{name}value`, `.C{class}word`, `ruleset args`) and returns one line per ruleset line.
+/// Runs a bt-style script (`.D{name}value`, `.C{class}word`, `ruleset args`) through the engine's test mode and
+/// returns one line per ruleset line (`error: …` for a line the test mode refuses).
 private func runScript(
   _ script: [String],
   configure: (inout RelaySettings) -> Void = { _ in },
@@ -53,41 +54,16 @@ private func runScript(
 ) -> [String] {
   var settings = RelaySettings()
   configure(&settings)
-  var macros = SessionMacros()
+  var configuration = PolicyConfiguration(relay: settings)
+  configuration.features.accessLookup = options
+  var interpreter = TestModeInterpreter(configuration: configuration, source: InMemoryAccessMapSource(oracleMap))
   var out: [String] = []
-  let source = InMemoryAccessMapSource(oracleMap)
-  for line in script {
-    if line.hasPrefix(".D") {
-      var rest = line.dropFirst(2)
-      let name: String
-      if rest.first == "{" {
-        let close = rest.firstIndex(of: "}")!
-        name = String(rest[rest.index(after: rest.startIndex)..<close])
-        rest = rest[rest.index(after: close)...]
-      } else {
-        name = String(rest.first!)
-        rest = rest.dropFirst()
-      }
-      macros[MacroName(name)] = String(rest)
-      continue
+  for (index, line) in script.enumerated() {
+    switch interpreter.execute(line, number: index + 1) {
+    case .none: break
+    case .result(let text): out.append(text)
+    case .error(let error): out.append("error: \(error.reason)")
     }
-    if line.hasPrefix(".C") {
-      var rest = line.dropFirst(2)
-      let close = rest.firstIndex(of: "}")!
-      let name = String(rest[rest.index(after: rest.startIndex)..<close])
-      rest = rest[rest.index(after: close)...]
-      settings.add(rest.split(separator: " ").map(String.init), toClass: name)
-      continue
-    }
-    let space = line.firstIndex(of: " ")!
-    let ruleset = String(line[..<space])
-    let arguments = Tokenizer.tokenize(String(line[line.index(after: space)...]))
-    var rules = RelayRulesets(
-      settings: settings,
-      macros: macros,
-      lookup: AccessLookup(source: source, options: options)
-    )
-    out.append(rules.runBT(ruleset: ruleset, arguments: arguments)?.line ?? "?")
   }
   return out
 }
