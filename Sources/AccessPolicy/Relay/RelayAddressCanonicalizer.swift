@@ -306,6 +306,14 @@ struct RelayAddressCanonicalizer {
     return Array(own[(dot + 1)...])
   }
 
+  /// The `$#error $@ D.S.N $: "text"` a canonicalisation ended in, as a ruleset result; `nil` for an address.
+  static func parseError(_ w: [Token]) -> RulesetResult? {
+    guard w.count >= 6, w[0].text == "$#", w[1].matches("error"), w[2].text == "$@",
+      let colon = w.firstIndex(where: { $0.text == "$:" })
+    else { return nil }
+    return .error(host: Array(w[3..<colon]), text: Array(w[(colon + 1)...]))
+  }
+
   // MARK: - Parse0
 
   func parse0(_ input: [Token]) -> [Token] {

@@ -264,6 +264,8 @@ extension RulesetEvaluator {
       return .error(host: [Token("nouser")], text: [Token("\"553 User address required\"")])
     }
     if deferred { return .word("deferred") }
+    // An address the initial parse refuses (`u@a@b`, `<@.x>`, …) is refused whoever the client is.
+    if let refused = RelayAddressCanonicalizer.parseError(canon.canonAddr(address)) { return refused }
     let recipient = rcptOK(address)
     var temporary: RulesetResult?
     switch recipient {
