@@ -35,6 +35,31 @@ extension RulesetEvaluator {
     }
   }
 
+  /// `QUARANTINE:`, `ERROR:` and `ERROR:D.S.N:` with nothing after the colon, in check_mail and
+  /// blocklist_recipients: sendmail's text pattern then runs on into the address left in the workspace after the
+  /// value, so the text is `>` followed by that workspace up to its next `>` (`>joe<@example.com`). `nil` for
+  /// any other value, or when the workspace holds no `>` (then the value is an unknown one, as in check_relay).
+  static func emptyTextReply(_ value: PolicyValue, workspace: [Token]) -> RulesetResult? {
+    let host: [Token]?
+    switch value {
+    case .other(let tokens) where tokens.count == 2 && tokens[1].text == ":":
+      if tokens[0].matches("QUARANTINE") {
+        host = [Token("quarantine")]
+      } else if tokens[0].matches("ERROR") {
+        host = nil
+      } else {
+        return nil
+      }
+    case .error(dsn: nil, let text)
+    where text.count == 6 && text[1].text == "." && text[3].text == "." && text[5].text == ":":
+      host = Array(text[0..<5])
+    default:
+      return nil
+    }
+    guard let close = workspace.firstIndex(where: { $0.text == ">" }) else { return nil }
+    return .error(host: host, text: [Token(">")] + workspace[..<close])
+  }
+
   // MARK: - check_relay
 
   /// `check_relay name $| address` as one workspace.
@@ -46,6 +71,8 @@ extension RulesetEvaluator {
   /// `check_relay name $| address`.
   mutating func checkRelay(name: [Token], address: [Token]) -> RulesetResult {
     if deferred { return .word("deferred") }
+    // Without a client address the shipped ruleset has nothing to match: accept, whatever the name.
+    if address.isEmpty { return .word("OK") }
     let clientName = settings.useClientPTR ? macro("client_ptr") : name
     var result: AccessLookupResult = .notFound
     if !clientName.isEmpty {
@@ -105,7 +132,7 @@ extension RulesetEvaluator {
     }
     var w = canon.canonAddr(addr)
     enum Mark {
-      case unknown, resolved, perm
+      case unknown, resolved, perm, temp
       case value(PolicyValue)
     }
     var mark = Mark.unknown
@@ -148,7 +175,22 @@ extension RulesetEvaluator {
       lookupResult = lookup.searchList(
         [.localPart(w + [Token("@")])], tag: .from, mark: .tagThenUntagged)
     }
-    if let value = PolicyValue(lookupResult) { mark = .value(value) }
+    if let value = PolicyValue(lookupResult) {
+      // The marks themselves may be written as values: `TEMP`, `PERM`, `OKR` (resolved), `?` (no entry).
+      if case .other(let tokens) = value, tokens.count == 1 {
+        if tokens[0].matches("TEMP") {
+          mark = .temp
+        } else if tokens[0].matches("PERM") {
+          mark = .perm
+        } else if tokens[0].matches("OKR") {
+          mark = .resolved
+        } else if tokens[0].text != "?" {
+          mark = .value(value)
+        }
+      } else {
+        mark = .value(value)
+      }
+    }
     if case .unknown = mark, !settings.acceptUnqualifiedSenders {
       if flags.contains(where: { $0.matches("u") }) {
         mark = .resolved
@@ -163,6 +205,11 @@ extension RulesetEvaluator {
     }
     switch mark {
     case .unknown, .resolved: return .workspace([Token("@")] + w)
+    case .temp:
+      return .error(
+        host: Tokenizer.tokenize("4.1.8"),
+        text: [Token("\"451 Domain of sender address \"")] + macro("f") + [Token("\" does not resolve\"")]
+      )
     case .perm:
       return .error(
         host: Tokenizer.tokenize("5.1.8"),
@@ -170,7 +217,7 @@ extension RulesetEvaluator {
           Token("\" does not exist\"")
         ]
       )
-    case .value(let value): return reply(for: value)
+    case .value(let value): return Self.emptyTextReply(value, workspace: w) ?? reply(for: value)
     }
   }
 
@@ -380,7 +427,8 @@ extension RulesetEvaluator {
               text: [Token("\"\(settings.effectiveRecipientRejectMessage)\"")]
             )
           )
-        default: return .final(reply(for: value))
+        default:
+          return .final(Self.emptyTextReply(value, workspace: [Token("<")] + w + [Token(">")]) ?? reply(for: value))
         }
       }
     }
