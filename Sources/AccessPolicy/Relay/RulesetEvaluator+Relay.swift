@@ -95,9 +95,9 @@ extension RulesetEvaluator {
     // MARK: - check_mail
 
     /// `check_mail address`.
-    mutating func checkMail(_ address: [Token]) -> RulesetResult {
+    mutating func checkMail(_ address: [Token]) throws(RulesetAbort) -> RulesetResult {
         if deferred { return .word("deferred") }
-        if let tls = tlsClientAtMail() { return tls }
+        if let tls = try tlsClientAtMail() { return tls }
         return checkMailAfterTLS(address)
     }
 
@@ -250,12 +250,12 @@ extension RulesetEvaluator {
     // MARK: - check_rcpt
 
     /// `check_rcpt address` (with FEATURE(delay_checks) also the sender and client checks).
-    mutating func checkRcpt(_ address: [Token]) -> RulesetResult {
-        guard settings.delayChecks else { return basicCheckRcpt(address) }
-        let first = basicCheckRcpt(address)
+    mutating func checkRcpt(_ address: [Token]) throws(RulesetAbort) -> RulesetResult {
+        guard settings.delayChecks else { return try basicCheckRcpt(address) }
+        let first = try basicCheckRcpt(address)
         if case .resolved(let name, _, _) = first {
             if first.isError || first.isDiscard { return first }
-            if let tls = tlsClientAtMail() { return tls }
+            if let tls = try tlsClientAtMail() { return tls }
             return .resolved(mailer: name, host: nil, text: nil)
         }
         var w = canon.canonAddr(address)
@@ -281,46 +281,46 @@ extension RulesetEvaluator {
             let value = result.value
             switch settings.spamPolicy {
             case .friend where value?.isKeyword("FRIEND") == true:
-                return delayTLS(.word("SPAMFRIEND"))
+                return try delayTLS(.word("SPAMFRIEND"))
             case .hater where value?.isKeyword("HATER") != true:
-                return delayTLS(.word("NOSPAMHATER"))
+                return try delayTLS(.word("NOSPAMHATER"))
             default: break
             }
         }
         let sender = macro("mail_from")
-        let mail = checkMailAfterTLSForDelay(sender)
+        let mail = try checkMailAfterTLSForDelay(sender)
         if mail.isMailer { return mail }
         let relay = checkRelay(name: macro("client_name"), address: macro("client_addr"))
         if relay.isMailer { return relay }
         return .workspace(w)
     }
 
-    mutating func checkMailAfterTLSForDelay(_ sender: [Token]) -> RulesetResult {
+    mutating func checkMailAfterTLSForDelay(_ sender: [Token]) throws(RulesetAbort) -> RulesetResult {
         if deferred { return .word("deferred") }
-        if let tls = tlsClientAtMail() { return tls }
+        if let tls = try tlsClientAtMail() { return tls }
         return checkMailAfterTLS(sender)
     }
 
-    mutating func delayTLS(_ result: RulesetResult) -> RulesetResult {
-        tlsClientAtMail() ?? result
+    mutating func delayTLS(_ result: RulesetResult) throws(RulesetAbort) -> RulesetResult {
+        try tlsClientAtMail() ?? result
     }
 
     /// `tls_client {verify} $| MAIL`, as check_mail (and delay_checks' check_rcpt) run it first: its `$#…` result,
     /// or `nil` to go on.
-    mutating func tlsClientAtMail() -> RulesetResult? {
-        let result = tlsClient(macros.tokens(.verify) + [Token("$|"), Token("MAIL")])
+    mutating func tlsClientAtMail() throws(RulesetAbort) -> RulesetResult? {
+        let result = try tlsClient(macros.tokens(.verify) + [Token("$|"), Token("MAIL")])
         return result.isMailer ? result : nil
     }
 
     /// Basic_check_rcpt.
-    mutating func basicCheckRcpt(_ address: [Token]) -> RulesetResult {
+    mutating func basicCheckRcpt(_ address: [Token]) throws(RulesetAbort) -> RulesetResult {
         if address.isEmpty || address.matchesTokens([Token("<"), Token(">")]) {
             return .error(host: [Token("nouser")], text: [Token("\"553 User address required\"")])
         }
         if deferred { return .word("deferred") }
         // An address the initial parse refuses (`u@a@b`, `<@.x>`, …) is refused whoever the client is.
         if let refused = RelayAddressCanonicalizer.parseError(canon.canonAddr(address)) { return refused }
-        let recipient = rcptOK(address)
+        let recipient = try rcptOK(address)
         var temporary: RulesetResult?
         switch recipient {
         case .temporary(let result): temporary = result
@@ -386,7 +386,7 @@ extension RulesetEvaluator {
 
     // MARK: - Rcpt_ok
 
-    mutating func rcptOK(_ address: [Token]) -> Decision {
+    mutating func rcptOK(_ address: [Token]) throws(RulesetAbort) -> Decision {
         var w: [Token]
         if settings.looseRelayCheck {
             w = canon.canonAddr(address)
@@ -441,7 +441,7 @@ extension RulesetEvaluator {
                 }
             }
         }
-        if case .resolved = relayTLS() { return .final(.mailer(name: Token("RELAY"), host: [], text: [])) }
+        if case .resolved = try relayTLS() { return .final(.mailer(name: Token("RELAY"), host: [], text: [])) }
         let auth = macro("auth_type")
         if !auth.isEmpty, canon.isMember(auth[...], of: "TrustAuthMech") {
             return .final(.mailer(name: Token("RELAY"), host: [], text: []))
