@@ -1,0 +1,2 @@
+// End-to-end tests with real MTAs: see MTAEndToEndTests.swift.
+import Testing
