@@ -54,6 +54,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AccessMapTests", dependencies: ["AccessMap", "GDBMStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AccessPolicyServerTests",
             dependencies: [

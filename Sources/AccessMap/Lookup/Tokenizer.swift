@@ -1,0 +1,126 @@
+/// Splits text into sendmail tokens, the way sendmail scans macro values and map values.
+///
+/// Rules (each checked against sendmail 8.17.1.9 `-bt`):
+/// - white space (space, TAB, CR, LF, VT, FF) separates tokens;
+/// - each operator character is a token of its own: the configuration's `OperatorChars` (`.:%@!^/[]+` in the
+///   shipped cf) and the built-in `<`, `>`, `,`, `;`;
+/// - `"…"` is one token, quotes included; a missing closing quote is added; a quote always starts a new token
+///   and the closing quote ends it (`x "a"b` is `x`, `"a"`, `b`);
+/// - `\` keeps itself and escapes the next character into the current word (`a\.b` is one word); a trailing `\`
+///   is dropped; inside quotes it protects a `"`;
+/// - `(…)` is a comment, nested, removed, and separates tokens; an unbalanced `(` drops the rest of the text;
+///   an unbalanced `)` or `>` is dropped without separating (`a)b>c` is the word `abc`);
+/// - every `<` still open at the end gets a closing `>` token.
+public enum Tokenizer {
+    /// The operator characters of the shipped sendmail.cf (`O OperatorChars=.:%@!^/[]+`).
+    public static let defaultOperatorCharacters = ".:%@!^/[]+"
+
+    /// Tokenizes UTF-8 text with the default operator characters.
+    public static func tokenize(_ text: String) -> [Token] {
+        tokenize(bytes: Array(text.utf8))
+    }
+
+    /// Tokenizes bytes with the default operator characters.
+    public static func tokenize(bytes: some Collection<UInt8>) -> [Token] {
+        var scanner = Scanner()
+        for byte in bytes { scanner.feed(byte) }
+        return scanner.finish()
+    }
+
+    private static let operatorTable: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in (defaultOperatorCharacters + "<>,;").utf8 { table[Int(byte)] = true }
+        return table
+    }()
+
+    @inline(__always)
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    private struct Scanner {
+        var tokens: [Token] = []
+        var current: [UInt8] = []
+        var inQuote = false
+        var escaped = false
+        var commentDepth = 0
+        var angleDepth = 0
+
+        mutating func flush() {
+            guard !current.isEmpty else { return }
+            tokens.append(Token(String(decoding: current, as: UTF8.self)))
+            current.removeAll(keepingCapacity: true)
+        }
+
+        mutating func feed(_ byte: UInt8) {
+            if commentDepth > 0 {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "(") {
+                    commentDepth += 1
+                } else if byte == UInt8(ascii: ")") {
+                    commentDepth -= 1
+                }
+                return
+            }
+            if escaped {
+                escaped = false
+                current.append(byte)
+                return
+            }
+            if inQuote {
+                current.append(byte)
+                if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inQuote = false
+                    flush()
+                }
+                return
+            }
+            switch byte {
+            case UInt8(ascii: "\\"):
+                current.append(byte)
+                escaped = true
+            case UInt8(ascii: "\""):
+                flush()
+                current.append(byte)
+                inQuote = true
+            case UInt8(ascii: "("):
+                flush()
+                commentDepth = 1
+            case UInt8(ascii: ")"):
+                break  // unbalanced: dropped, no separation
+            case UInt8(ascii: ">") where angleDepth == 0:
+                break  // unbalanced: dropped, no separation
+            case _ where Tokenizer.isSpace(byte):
+                flush()
+            case _ where Tokenizer.operatorTable[Int(byte)]:
+                flush()
+                if byte == UInt8(ascii: "<") { angleDepth += 1 }
+                if byte == UInt8(ascii: ">") { angleDepth -= 1 }
+                current.append(byte)
+                flush()
+            default:
+                current.append(byte)
+            }
+        }
+
+        mutating func finish() -> [Token] {
+            if escaped && !inQuote && commentDepth == 0, current.last == UInt8(ascii: "\\") {
+                current.removeLast()  // a trailing backslash escapes nothing
+            }
+            if inQuote {
+                if escaped, current.last == UInt8(ascii: "\\") { current.removeLast() }
+                current.append(UInt8(ascii: "\""))
+            }
+            flush()
+            if commentDepth == 0 {
+                for _ in 0..<max(angleDepth, 0) { tokens.append(Token.greaterThan) }
+            }
+            return tokens
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// Where access-map look-ups go: a GDBM file, an in-memory snapshot, or a stand-in for a map that cannot be read.
+///
+/// A source answers one exact, already case-folded key at a time; search orders, tags and value parsing live in
+/// ``AccessLookup``. Implementations must be safe to call from many threads at once.
+public protocol AccessMapSource: Sendable {
+    /// Looks one key up.
+    ///
+    /// - Parameter foldedKey: The key bytes, ASCII upper case already folded to lower case, without a trailing NUL.
+    /// - Returns: The stored value (without a trailing NUL), not found, or a temporary failure when the map could
+    ///   not be read.
+    func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult
+}
+
+/// The answer of an ``AccessMapSource`` for one key.
+public enum AccessMapSourceResult: Hashable, Sendable {
+    /// The key is stored with this value (bytes as stored, trailing NUL removed).
+    case found([UInt8])
+    /// The key is not in the map.
+    case notFound
+    /// The map could not be read: sendmail's `-T<TMPF>` answer, a temporary failure.
+    case temporaryFailure
+}
+
+/// A map with no entries: every look-up is "not found".
+///
+/// This is how sendmail treats an optional (`-o`) map that cannot be opened: the access rules silently do nothing.
+public struct EmptyAccessMapSource: AccessMapSource {
+    /// Creates the empty source.
+    public init() {}
+
+    public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult { .notFound }
+}
+
+/// A map that cannot be read: every look-up is a temporary failure.
+///
+/// This is how sendmail treats a non-optional map that cannot be opened, and how a test provokes the
+/// `<TMPF>` path of every ruleset.
+public struct UnavailableAccessMapSource: AccessMapSource {
+    /// Creates the failing source.
+    public init() {}
+
+    public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult { .temporaryFailure }
+}

@@ -1,0 +1,81 @@
+import AccessMap
+import Testing
+
+/// Tokenization and text assembly, with expectations read off `sendmail -bt` (macro values printed in
+/// error texts; see `.oracle` runs described in the engine report).
+@Suite("Tokenizer and text assembly")
+struct LookupTokenizerTests {
+    @Test(
+        "macro values split into sendmail's tokens",
+        arguments: [
+            ("a (b) \"c  d\" e<f g>h\\i j,k;l=m&n*o", ["a", "\"c  d\"", "e", "<", "f", "g", ">", "h\\i", "j", ",", "k", ";", "l=m&n*o"]),
+            ("a(b", ["a"]),
+            ("a\"b", ["a", "\"b\""]),
+            ("a)b>c", ["abc"]),
+            ("  lead  trail  ", ["lead", "trail"]),
+            ("x \"a\"b", ["x", "\"a\"", "b"]),
+            ("a(x)b", ["a", "b"]),
+            ("x\\\"y z", ["x\\\"y", "z"]),
+            ("a<b<c", ["a", "<", "b", "<", "c", ">", ">"]),
+            ("<a>>b", ["<", "a", ">", "b"]),
+            ("a\tb", ["a", "b"]),
+            ("\"\" x", ["\"\"", "x"]),
+            ("a\\", ["a"]),
+            ("(a)(b)c", ["c"]),
+            ("a((b)c)d", ["a", "d"]),
+            ("a\\(b", ["a\\(b"]),
+            ("\"a\\\"b\"", ["\"a\\\"b\""]),
+            ("a,,b", ["a", ",", ",", "b"]),
+            ("a$b", ["a$b"]),
+            ("a@b", ["a", "@", "b"]),
+            ("[192.0.2.1]", ["[", "192", ".", "0", ".", "2", ".", "1", "]"]),
+            ("/C=US/O=Example+20CA/CN=Root", ["/", "C=US", "/", "O=Example", "+", "20CA", "/", "CN=Root"]),
+        ]
+    )
+    func tokenize(input: String, expected: [String]) {
+        #expect(Tokenizer.tokenize(input).map(\.text) == expected)
+    }
+
+    @Test(
+        "text assembly: spaces only between words, quotes removed, white space collapsed",
+        arguments: [
+            (["454", "\" encryption too weak \"", "56", "\" less than \"", "80"], "454 encryption too weak 56 less than 80"),
+            (
+                ["\"550 do not try TLS with \"", "host", "\" [\"", "192", ".", "0", ".", "2", ".", "1", "\"]\""],
+                "550 do not try TLS with host [192.0.2.1]"
+            ),
+            (["454", "\" CN \"", "a", "\"c  d\"", "e", "<", "f", "g"], "454 CN ac de<f g"),
+            (["454", "\" CN \"", "x\\\"y", "z"], "454 CN x\\y z"),
+            (["454", "\" CN \"", "\"a\\\"b\""], "454 CN a\\b"),
+            (["\"550 \"", "foo", "\" not allowed to act as \""], "550 foo not allowed to act as"),
+            (["550", "Connect", ":", "PCT", ".", "Example", "denied", "100", "%", "%", "x", "50", "%"], "550 Connect:PCT.Example denied 100%%x 50%"),
+        ]
+    )
+    func assemble(tokens: [String], expected: String) {
+        #expect(tokens.map(Token.init).assembledText() == expected)
+    }
+
+    @Test(
+        "lookup keys: words joined by one space, quotes and backslashes removed",
+        arguments: [
+            ("a b", "a b"),
+            ("a \"b c\" d", "ab cd"),
+            ("a.b c.d", "a.b c.d"),
+            ("\"a\"b<c", "ab<c>"),
+            ("a\\.b\\ c", "a.b c"),
+            ("A.B [x]", "A.B[x]"),
+        ]
+    )
+    func keyText(value: String, expected: String) {
+        #expect(Tokenizer.tokenize(value).keyText() == expected)
+    }
+
+    @Test("keyword comparison ignores ASCII case only")
+    func keywordMatching() {
+        #expect(Token("ok").matches("OK"))
+        #expect(Token("Trusted").matches("TRUSTED"))
+        #expect(!Token("OKAY").matches("OK"))
+        #expect(Tokenizer.tokenize("MX.Secure.Example.COM").matchesTokens(Tokenizer.tokenize("mx.secure.example.com")))
+        #expect(!Tokenizer.tokenize("a.b").matchesTokens(Tokenizer.tokenize("a.b.")))
+    }
+}
