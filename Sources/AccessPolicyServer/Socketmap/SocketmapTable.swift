@@ -1,3 +1,5 @@
+import AccessMap
+
 /// One map name a socket-map server answers for.
 ///
 /// Implementations are called on the server's thread pool and may block (GDBM reads).
@@ -24,14 +26,12 @@ public struct ExactAccessTable: SocketmapTable {
     }
 
     public func lookup(_ key: String) -> SocketmapReply {
-        let snapshot = source.current
-        do {
-            if let value = try snapshot.value(forKey: foldCase ? key.lowercased() : key) {
-                return .found(value)
-            }
-            return .notFound
-        } catch {
-            return .temporaryFailure("map read failed: \(error)")
+        let bytes = Array((foldCase ? key.lowercased() : key).utf8)
+        let answer = bytes.withUnsafeBytes { ReloadingAccessMapSource(source: source).lookup(foldedKey: $0) }
+        switch answer {
+        case .found(let value): return .found(String(decoding: value, as: UTF8.self))
+        case .notFound: return .notFound
+        case .temporaryFailure: return .temporaryFailure("access map read failed")
         }
     }
 }
