@@ -1,3 +1,4 @@
+public import AccessMap
 import Logging
 
 /// The socket-map protocol: netstring requests `<map> <key>`, netstring replies `OK …`/`NOTFOUND `/`TEMP …`/
@@ -45,5 +46,26 @@ public struct SocketmapService: RequestService {
 
     func framingErrorReply(_ error: FramingError) -> [UInt8] {
         NetstringFramer.encode(Array("PERM \(error)".utf8))
+    }
+}
+
+extension SocketmapService {
+    /// The tables `accesspolicy serve` offers: `exactMapName` (default `access`) for sendmail's exact
+    /// look-ups, `search` (key `Tag:value`, raw right-hand side), and `connect`, `from`, `to` (Postfix
+    /// check_*_access keys, Postfix actions), all on the same reloading map.
+    public static func standard(
+        source: MapSource,
+        exactMapName: String = "access",
+        foldCase: Bool = true,
+        options: AccessLookupOptions = []
+    ) -> SocketmapService {
+        let view = ReloadingAccessMapSource(source: source)
+        return SocketmapService(tables: [
+            exactMapName: ExactAccessTable(source: source, foldCase: foldCase),
+            "search": SearchOrderTable(source: view, options: options, flavour: .raw),
+            "connect": SearchOrderTable(source: view, options: options, flavour: .postfixAccess(.connect)),
+            "from": SearchOrderTable(source: view, options: options, flavour: .postfixAccess(.from)),
+            "to": SearchOrderTable(source: view, options: options, flavour: .postfixAccess(.to)),
+        ])
     }
 }
