@@ -1,2 +1,0 @@
-// End-to-end tests with real MTAs: see MTAEndToEndTests.swift.
-import Testing
