@@ -25,12 +25,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CGDBM", providers: [.apt(["libgdbm-dev"]), .brew(["gdbm"])]),
         .target(name: "GDBMStore", dependencies: ["CGDBM"], swiftSettings: swiftSettings),
         .target(name: "AccessMap", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
-        .target(name: "AccessPolicy", dependencies: ["AccessMap"], swiftSettings: swiftSettings),
+        .target(
+            name: "AccessPolicy",
+            dependencies: ["AccessMap", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AccessPolicyServer",
             dependencies: [
@@ -55,6 +60,7 @@ let package = Package(
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
         .testTarget(name: "AccessMapTests", dependencies: ["AccessMap", "GDBMStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AccessPolicyServerTests",
             dependencies: [
