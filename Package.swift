@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "AccessPolicyServer", "GDBMStore",
+                "AccessPolicyServer", "GDBMStore", "AccessPolicy", "AccessMap",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import AccessMap
+import AccessPolicy
 import Dispatch
 import AccessPolicyServer
 import ArgumentParser
@@ -20,8 +21,23 @@ extension AccessPolicyTool {
                 """
         )
 
-        @Option(name: .long, help: "The GDBM access map (built by makemap or accesspolicy).")
-        var map: String
+        @Option(name: .long, help: "The GDBM access map (built by makemap or accesspolicy); default: the config's.")
+        var map: String?
+
+        @Option(name: .long, help: "Policy configuration (YAML, see 'accesspolicy config import'): classes, features.")
+        var config: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Postfix: declare the full issuer DN of a trusted CA by its CN: 'CN=DN' (xtext DN), repeatable.",
+                discussion: "Postfix sends only the issuer CN; without this, CERTISSUER:/CI: checks fail closed."
+            )
+        )
+        var postfixIssuer: [String] = []
+
+        @Flag(name: .long, help: "Postfix does not ask clients for certificates (smtpd_tls_ask_ccert = no).")
+        var postfixNoAskCertificate = false
 
         @Option(name: .long, help: "Socket-map listener: inet:PORT@HOST, HOST:PORT or unix:/path; 'none' to disable.")
         var socketmap: String = "inet:9901@127.0.0.1"
@@ -78,6 +94,10 @@ extension AccessPolicyTool {
                 }
             }
             if socketmap == "none", policy == "none" { throw ValidationError("nothing to serve: give --socketmap or --policy") }
+            if map == nil, config == nil { throw ValidationError("give --map (or --config naming the map)") }
+            for entry in postfixIssuer where !entry.contains("=") {
+                throw ValidationError("--postfix-issuer \(entry): expected CN=DN")
+            }
         }
 
         /// The root command is synchronous, so this one bridges to the async server and blocks until it stops.
@@ -96,8 +116,24 @@ extension AccessPolicyTool {
         func serve() async throws {
             var logger = Logger(label: "accesspolicy.serve")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            let source = try MapSource(path: map, handleCount: max(2, threads), logger: logger)
-            let options: AccessLookupOptions = [lookupDotDomain ? .lookupDotDomain : [], skip ? .skip : []]
+            let file = try config.map { path throws in try ConfigFile.load(path: path) } ?? ConfigFile()
+            guard let mapPath = map ?? file.accessMapPath else { throw ValidationError("no access map path") }
+            let source = try MapSource(path: mapPath, handleCount: max(2, threads), logger: logger)
+            var options: AccessLookupOptions = [lookupDotDomain ? .lookupDotDomain : [], skip ? .skip : []]
+            if file.accessOptions.contains(.skip) { options.insert(.skip) }
+            if file.accessOptions.contains(.lookupDotDomain) { options.insert(.lookupDotDomain) }
+            var issuers: [String: String] = [:]
+            for entry in postfixIssuer {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                issuers[String(parts[0])] = String(parts[1])
+            }
+            let decider = SendmailPolicyDecider.standard(
+                source: source,
+                configuration: file,
+                assumeCertificateRequested: !postfixNoAskCertificate,
+                issuerDistinguishedNames: issuers,
+                logger: logger
+            )
             let server = try await AccessPolicyServer.start(
                 configuration: .init(
                     socketmapAddress: socketmap == "none" ? nil : try ListenAddress(parsing: socketmap),
@@ -115,7 +151,7 @@ extension AccessPolicyTool {
                 socketmap: SocketmapService.standard(
                     source: source, exactMapName: mapName, foldCase: !noFoldCase, options: options
                 ),
-                policy: nil,
+                policy: PolicyService(decider: decider),
                 mapSource: source,
                 logger: logger
             )

@@ -172,6 +172,27 @@ struct PolicyDecisionTests {
         #expect(action.attributeValue.hasPrefix("550 5.7.1 Relaying denied"))
     }
 
+    @Test("with the issuer DN declared for its CN, a verified certificate relays; an unverified one never does")
+    func declaredIssuer() {
+        let source = InMemoryAccessMapSource(["certissuer:/c=us/o=test+20ca/cn=test+20root": "RELAY"])
+        let decider = SendmailPolicyDecider(
+            source: source, issuerDistinguishedNames: ["Test Root": "/C=US/O=Test+20CA/CN=Test+20Root"], tlsClient: nil
+        )
+        let service = PolicyService(decider: decider)
+        let verified = service.decide(
+            attributes: postfixRequest([
+                "encryption_protocol": "TLSv1.3", "ccert_subject": "client.test", "ccert_issuer": "Test Root",
+                "ccert_fingerprint": "AB",
+            ])
+        ).0
+        #expect(verified == .ok)
+        // Postfix sends no subject/issuer for an untrusted certificate: {verify} is FAIL, nothing relays.
+        let forged = service.decide(
+            attributes: postfixRequest(["encryption_protocol": "TLSv1.3", "ccert_fingerprint": "CD"])
+        ).0
+        #expect(forged.attributeValue.hasPrefix("550 5.7.1 Relaying denied"))
+    }
+
     @Test("requests that are not smtpd_access_policy are deferred, not decided")
     func wrongRequestType() {
         let (action, request) = PolicyService(decider: SendmailPolicyDecider(source: source, tlsClient: nil))

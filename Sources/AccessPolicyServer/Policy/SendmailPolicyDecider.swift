@@ -34,6 +34,12 @@ public struct SendmailPolicyDecider: PolicyDecider {
     /// `tls_client {verify} $| MAIL`, called by check_mail; `nil` means no TLS requirements are enforced
     /// (see ``tlsClient`` providers such as the engine's TLS rulesets).
     public var tlsClient: (@Sendable (SessionMacros) -> RelayResult)?
+    /// Issuer distinguished names declared by the administrator, by issuer common name: Postfix sends only the
+    /// issuer's CN (`ccert_issuer`, and only for a certificate it trusts), while sendmail's `CERTISSUER:` and
+    /// `CI:` checks compare the full DN. When the certificate verified (`{verify}` = `OK`) and its issuer CN is
+    /// listed here, `{cert_issuer}` is set to the listed DN (xtext, as in the access map); otherwise it stays
+    /// empty and every DN-based check fails closed.
+    public var issuerDistinguishedNames: [String: String]
 
     /// Creates a decider.
     public init(
@@ -42,8 +48,10 @@ public struct SendmailPolicyDecider: PolicyDecider {
         lookupOptions: AccessLookupOptions = [],
         relayToFullAddress: Bool = false,
         assumeCertificateRequested: Bool = true,
+        issuerDistinguishedNames: [String: String] = [:],
         tlsClient: (@Sendable (SessionMacros) -> RelayResult)?
     ) {
+        self.issuerDistinguishedNames = issuerDistinguishedNames
         self.source = source
         self.settings = settings
         self.lookupOptions = lookupOptions
@@ -53,7 +61,10 @@ public struct SendmailPolicyDecider: PolicyDecider {
     }
 
     public func decide(_ request: PostfixPolicyRequest) -> PolicyAction {
-        let macros = request.sessionMacros(assumeCertificateRequested: assumeCertificateRequested)
+        var macros = request.sessionMacros(assumeCertificateRequested: assumeCertificateRequested)
+        if macros.value(.verify) == "OK", let issuer = request["ccert_issuer"], let dn = issuerDistinguishedNames[issuer] {
+            macros[.certIssuer] = dn
+        }
         // One snapshot of the map for the whole decision, so it cannot straddle a reload.
         let pinned: any AccessMapSource = (source as? ReloadingAccessMapSource)?.pinned() ?? source
         var rulesets = RelayRulesets(
