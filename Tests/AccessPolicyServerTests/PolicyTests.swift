@@ -76,7 +76,7 @@ struct PostfixMacroTests {
         let macros = PostfixPolicyRequest(
             attributes: postfixRequest([
                 "encryption_protocol": "TLSv1.3", "encryption_cipher": "TLS_AES_256_GCM_SHA384",
-                "encryption_keysize": "256", "ccert_subject": "client one+x", "ccert_issuer": "Test Root",
+                "encryption_keysize": "256", "ccert_subject": "client+20one+2Bx", "ccert_issuer": "Test+20Root",
                 "ccert_fingerprint": "5A:3F",
             ])
         ).sessionMacros()
@@ -181,7 +181,7 @@ struct PolicyDecisionTests {
         let service = PolicyService(decider: decider)
         let verified = service.decide(
             attributes: postfixRequest([
-                "encryption_protocol": "TLSv1.3", "ccert_subject": "client.test", "ccert_issuer": "Test Root",
+                "encryption_protocol": "TLSv1.3", "ccert_subject": "client.test", "ccert_issuer": "Test+20Root",
                 "ccert_fingerprint": "AB",
             ])
         ).0

@@ -80,6 +80,8 @@ extension AccessPolicyServer {
 /// A blocking loopback TCP client with receive timeouts, for talking raw bytes to the servers.
 final class RawClient {
     private let fd: Int32
+    /// Bytes received but not yet consumed by ``netstring(timeout:)`` / ``policyReply(timeout:)``.
+    private var pending: [UInt8] = []
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -134,18 +136,25 @@ final class RawClient {
     }
 
     /// Reads one netstring reply and returns its payload as text (`nil` when the connection closed first).
+    /// Bytes after it (pipelined replies) are kept for the next call.
     func netstring(timeout: Double = 5) -> String? {
-        let (bytes, _) = receive(timeout: timeout) { bytes in
+        func complete(_ bytes: [UInt8]) -> Int? {
             guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
-                let length = Int(String(decoding: bytes[..<colon], as: UTF8.self))
-            else { return false }
-            return bytes.count >= colon + 1 + length + 1
+                let length = Int(String(decoding: bytes[..<colon], as: UTF8.self)),
+                bytes.count >= colon + 1 + length + 1
+            else { return nil }
+            return colon
         }
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
-            let length = Int(String(decoding: bytes[..<colon], as: UTF8.self)),
-            bytes.count >= colon + 1 + length + 1
+        if complete(pending) == nil {
+            let (bytes, _) = receive(timeout: timeout) { complete(self.pending + $0) != nil }
+            pending += bytes
+        }
+        guard let colon = complete(pending),
+            let length = Int(String(decoding: pending[..<colon], as: UTF8.self))
         else { return nil }
-        return String(decoding: bytes[(colon + 1)..<(colon + 1 + length)], as: UTF8.self)
+        let text = String(decoding: pending[(colon + 1)..<(colon + 1 + length)], as: UTF8.self)
+        pending.removeFirst(colon + 1 + length + 1)
+        return text
     }
 
     /// Sends one socket-map request and reads the reply.
@@ -154,13 +163,24 @@ final class RawClient {
         return netstring()
     }
 
-    /// Reads one policy reply (up to the empty line).
+    /// Reads one policy reply (up to and including the empty line); later bytes are kept for the next call.
     func policyReply(timeout: Double = 5) -> String? {
-        let (bytes, _) = receive(timeout: timeout) { bytes in
-            bytes.count >= 2 && bytes[bytes.count - 2] == 10 && bytes[bytes.count - 1] == 10
+        func end(_ bytes: [UInt8]) -> Int? {
+            var index = 1
+            while index < bytes.count {
+                if bytes[index] == 10, bytes[index - 1] == 10 { return index + 1 }
+                index += 1
+            }
+            return nil
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        return text.hasSuffix("\n\n") ? text : nil
+        if end(pending) == nil {
+            let (bytes, _) = receive(timeout: timeout) { end(self.pending + $0) != nil }
+            pending += bytes
+        }
+        guard let stop = end(pending) else { return nil }
+        let text = String(decoding: pending[..<stop], as: UTF8.self)
+        pending.removeFirst(stop)
+        return text
     }
 
     /// Whether the server closes the connection within `timeout` seconds.

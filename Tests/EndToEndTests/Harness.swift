@@ -95,7 +95,13 @@ enum E2E {
         try db.close()
     }
 
+    /// Silent, unless `E2E_DEBUG` is set: then every decision is logged to standard error.
     static let logger: Logger = {
+        if ProcessInfo.processInfo.environment["E2E_DEBUG"] != nil {
+            var logger = Logger(label: "e2e", factory: { StreamLogHandler.standardError(label: $0) })
+            logger.logLevel = .info
+            return logger
+        }
         var logger = Logger(label: "e2e", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .critical
         return logger

@@ -38,6 +38,12 @@ public struct PolicyService: RequestService {
             metadata["client"] = "\(request["client_address"] ?? "")"
             if let sender = request["sender"] { metadata["sender"] = "\(sender)" }
             if let recipient = request["recipient"] { metadata["recipient"] = "\(recipient)" }
+            if request.isEncrypted {
+                metadata["tls"] = "\(request["encryption_protocol"] ?? "")"
+                metadata["ccert_subject"] = "\(request["ccert_subject"] ?? "")"
+                metadata["ccert_issuer"] = "\(request["ccert_issuer"] ?? "")"
+                metadata["ccert_fingerprint"] = "\(request["ccert_fingerprint"] ?? "")"
+            }
             if !request.unknownAttributes.isEmpty {
                 metadata["unknown_attributes"] = "\(request.unknownAttributes.sorted().joined(separator: ","))"
             }

@@ -40,6 +40,10 @@ public struct PostfixPolicyRequest: Hashable, Sendable {
     /// Attributes sent that are not in ``knownAttributes``.
     public var unknownAttributes: [String] { attributes.keys.filter { !Self.knownAttributes.contains($0) } }
 
+    /// The issuer common name as plain text: Postfix sends `ccert_subject`/`ccert_issuer` xtext-encoded
+    /// (`Test+20Root`), observed with Postfix 3.7.
+    public var certificateIssuerName: String { XTextEncoding.decode(attributes["ccert_issuer"] ?? "") }
+
     /// Whether the session is TLS-protected (`encryption_protocol` is not empty).
     public var isEncrypted: Bool { !(attributes["encryption_protocol"] ?? "").isEmpty }
 
@@ -54,7 +58,7 @@ public struct PostfixPolicyRequest: Hashable, Sendable {
     /// | `{verify}` | TLS attributes | empty without TLS; `OK` when `ccert_subject` is set (Postfix sends it only for a trusted certificate); `FAIL` when only `ccert_fingerprint` is set (certificate presented, not trusted); else `NO` (or `NOT` when Postfix is not set to ask for certificates) |
     /// | `{cipher_bits}`, `{alg_bits}` | `encryption_keysize` | |
     /// | `{cipher}`, `{tls_version}` | `encryption_cipher`, `encryption_protocol` | |
-    /// | `{cn_subject}`, `{cn_issuer}` | `ccert_subject`, `ccert_issuer` (common names) | xtext-encoded as sendmail does |
+    /// | `{cn_subject}`, `{cn_issuer}` | `ccert_subject`, `ccert_issuer` (common names, sent xtext-encoded) | decoded, then xtext-encoded as sendmail does |
     /// | `{cert_subject}`, `{cert_issuer}` | — | **not sent by Postfix**: left empty |
     /// | `{cert_fp}` | `ccert_fingerprint` | digest as set by `smtpd_tls_fingerprint_digest` |
     /// | `{auth_type}`, `{auth_authen}`, `{auth_author}` | `sasl_method`, `sasl_username`, `sasl_sender` | |
@@ -95,8 +99,8 @@ public struct PostfixPolicyRequest: Hashable, Sendable {
             macros[.algBits] = bits
             macros[.cipher] = attributes["encryption_cipher"] ?? ""
             macros[.tlsVersion] = attributes["encryption_protocol"] ?? ""
-            macros[.cnSubject] = XTextEncoding.encode(subject)
-            macros[.cnIssuer] = XTextEncoding.encode(attributes["ccert_issuer"] ?? "")
+            macros[.cnSubject] = XTextEncoding.encode(XTextEncoding.decode(subject))
+            macros[.cnIssuer] = XTextEncoding.encode(certificateIssuerName)
             macros[.certFingerprint] = fingerprint
         } else {
             macros[.verify] = ""
@@ -171,6 +175,26 @@ public struct PostfixPolicyRequest: Hashable, Sendable {
 
 /// sendmail's xtext encoding of certificate and AUTH macro values (macros.md §3).
 enum XTextEncoding {
+    /// Decodes `+XX` (two hex digits) to the byte; anything else is kept.
+    static func decode(_ text: String) -> String {
+        guard text.contains("+") else { return text }
+        var bytes: [UInt8] = []
+        let input = Array(text.utf8)
+        var index = 0
+        while index < input.count {
+            if input[index] == UInt8(ascii: "+"), index + 2 < input.count,
+                let value = UInt8(String(decoding: input[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                index += 3
+            } else {
+                bytes.append(input[index])
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Encodes bytes below `!`, above `~`, and `+ \ ( ) < > "` (and `=` when `encodeEquals`) as `+XX`.
     static func encode(_ text: String, encodeEquals: Bool = false) -> String {
         var out = ""

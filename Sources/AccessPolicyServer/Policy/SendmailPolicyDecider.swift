@@ -62,7 +62,7 @@ public struct SendmailPolicyDecider: PolicyDecider {
 
     public func decide(_ request: PostfixPolicyRequest) -> PolicyAction {
         var macros = request.sessionMacros(assumeCertificateRequested: assumeCertificateRequested)
-        if macros.value(.verify) == "OK", let issuer = request["ccert_issuer"], let dn = issuerDistinguishedNames[issuer] {
+        if macros.value(.verify) == "OK", let dn = issuerDistinguishedNames[request.certificateIssuerName] {
             macros[.certIssuer] = dn
         }
         // One snapshot of the map for the whole decision, so it cannot straddle a reload.
