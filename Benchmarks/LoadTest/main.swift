@@ -64,8 +64,14 @@ struct Summary {
     var line: String {
         String(
             format: "%9d requests in %5.1f s = %9.0f req/s; latency µs p50 %d p90 %d p99 %d p99.9 %d max %d",
-            count, seconds, Double(count) / seconds, percentile(50), percentile(90), percentile(99),
-            percentile(99.9), sorted.last ?? 0
+            count,
+            seconds,
+            Double(count) / seconds,
+            percentile(50),
+            percentile(90),
+            percentile(99),
+            percentile(99.9),
+            sorted.last ?? 0
         )
     }
 }
@@ -192,12 +198,17 @@ for client in 0..<options.clients {
         while now() < deadline, latencies.count < 2_000_000 {
             let (bytes, expected) = request(i)
             let t0 = now()
-            let reply = connection.exchange(bytes, complete: options.protocolName == "policy" ? policyComplete : netstringComplete)
+            let reply = connection.exchange(
+                bytes,
+                complete: options.protocolName == "policy" ? policyComplete : netstringComplete
+            )
             latencies.append(Int((now() - t0) / 1000))
             if reply.map({ String(decoding: $0, as: UTF8.self) }) != expected {
                 errors.add(1, ordering: .relaxed)
                 if errors.load(ordering: .relaxed) < 5 {
-                    print("unexpected reply: \(reply.map { String(decoding: $0, as: UTF8.self) } ?? "<closed>") expected \(expected)")
+                    print(
+                        "unexpected reply: \(reply.map { String(decoding: $0, as: UTF8.self) } ?? "<closed>") expected \(expected)"
+                    )
                 }
                 break
             }

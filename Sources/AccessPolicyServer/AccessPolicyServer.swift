@@ -115,8 +115,14 @@ public final class AccessPolicyServer: Sendable {
                     (
                         "socketmap",
                         try await bind(
-                            address, group: group, service: socketmap, threadPool: threadPool,
-                            limits: configuration.limits, metrics: metrics, connections: connections, logger: logger
+                            address,
+                            group: group,
+                            service: socketmap,
+                            threadPool: threadPool,
+                            limits: configuration.limits,
+                            metrics: metrics,
+                            connections: connections,
+                            logger: logger
                         )
                     )
                 )
@@ -127,8 +133,14 @@ public final class AccessPolicyServer: Sendable {
                     (
                         "policy",
                         try await bind(
-                            address, group: group, service: policy, threadPool: threadPool,
-                            limits: configuration.limits, metrics: metrics, connections: connections, logger: logger
+                            address,
+                            group: group,
+                            service: policy,
+                            threadPool: threadPool,
+                            limits: configuration.limits,
+                            metrics: metrics,
+                            connections: connections,
+                            logger: logger
                         )
                     )
                 )
@@ -143,11 +155,20 @@ public final class AccessPolicyServer: Sendable {
             throw error
         }
         let server = AccessPolicyServer(
-            configuration: configuration, group: group, threadPool: threadPool, listeners: listeners,
-            connections: connections, metrics: metrics, mapSource: mapSource, logger: logger
+            configuration: configuration,
+            group: group,
+            threadPool: threadPool,
+            listeners: listeners,
+            connections: connections,
+            metrics: metrics,
+            mapSource: mapSource,
+            logger: logger
         )
         for (name, channel) in listeners {
-            logger.notice("listening", metadata: ["listener": "\(name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            logger.notice(
+                "listening",
+                metadata: ["listener": "\(name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
+            )
         }
         server.startReloadChecks()
         return server
@@ -185,7 +206,11 @@ public final class AccessPolicyServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         RequestHandler(
-                            service: service, threadPool: threadPool, limits: limits, metrics: metrics, logger: logger
+                            service: service,
+                            threadPool: threadPool,
+                            limits: limits,
+                            metrics: metrics,
+                            logger: logger
                         )
                     )
                 }

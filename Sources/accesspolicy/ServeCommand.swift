@@ -1,8 +1,8 @@
 import AccessMap
 import AccessPolicy
-import Dispatch
 import AccessPolicyServer
 import ArgumentParser
+import Dispatch
 import Logging
 import NIOCore
 import Synchronization
@@ -85,7 +85,9 @@ extension AccessPolicyTool {
         var logLevel: String = "info"
 
         func validate() throws {
-            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw ValidationError("unknown log level \(logLevel)")
+            }
             for (name, text) in [("socketmap", socketmap), ("policy", policy), ("stats", stats)] where text != "none" {
                 let address: ListenAddress
                 do { address = try ListenAddress(parsing: text) } catch { throw ValidationError("--\(name): \(error)") }
@@ -93,7 +95,9 @@ extension AccessPolicyTool {
                     throw ValidationError("--\(name) \(text) is not loopback; add --allow-remote to listen there")
                 }
             }
-            if socketmap == "none", policy == "none" { throw ValidationError("nothing to serve: give --socketmap or --policy") }
+            if socketmap == "none", policy == "none" {
+                throw ValidationError("nothing to serve: give --socketmap or --policy")
+            }
             if map == nil, config == nil { throw ValidationError("give --map (or --config naming the map)") }
             for entry in postfixIssuer where !entry.contains("=") {
                 throw ValidationError("--postfix-issuer \(entry): expected CN=DN")
@@ -149,7 +153,10 @@ extension AccessPolicyTool {
                     threadCount: threads
                 ),
                 socketmap: SocketmapService.standard(
-                    source: source, exactMapName: mapName, foldCase: !noFoldCase, options: options
+                    source: source,
+                    exactMapName: mapName,
+                    foldCase: !noFoldCase,
+                    options: options
                 ),
                 policy: PolicyService(decider: decider),
                 mapSource: source,

@@ -80,7 +80,11 @@ struct AttributeBlockFramerTests {
 
     @Test("requests end at an empty line; values keep '=' and spaces")
     func valid() throws {
-        #expect(try frames("request=smtpd_access_policy\nsender=a@b\n\n") == [["request=smtpd_access_policy", "sender=a@b"]])
+        #expect(
+            try frames("request=smtpd_access_policy\nsender=a@b\n\n") == [
+                ["request=smtpd_access_policy", "sender=a@b"]
+            ]
+        )
         #expect(try frames("a=1\n\nb=x=y z\n\n") == [["a=1"], ["b=x=y z"]])
         #expect(try frames("a=1\r\nb=\r\n\r\n") == [["a=1", "b="]])
         #expect(try frames("a=1\nb=2\n") == [])

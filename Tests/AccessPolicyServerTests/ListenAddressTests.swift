@@ -26,7 +26,10 @@ struct ListenAddressTests {
         #expect(try ListenAddress(parsing: text) == expected)
     }
 
-    @Test("bad spellings are errors that say what is accepted", arguments: ["9901", "inet:x@h", "h:70000", "unix:", ":25"])
+    @Test(
+        "bad spellings are errors that say what is accepted",
+        arguments: ["9901", "inet:x@h", "h:70000", "unix:", ":25"]
+    )
     func rejects(text: String) {
         #expect(throws: ListenAddressError(text: text)) { try ListenAddress(parsing: text) }
     }

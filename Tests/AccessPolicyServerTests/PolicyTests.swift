@@ -34,7 +34,9 @@ struct PostfixMacroTests {
     @Test("client address and names: IPv6 spelled as sendmail does, unknown names become [address]")
     func client() {
         let v6 = PostfixPolicyRequest(
-            attributes: postfixRequest(["client_address": "2001:db8::1", "client_name": "unknown", "reverse_client_name": "unknown"])
+            attributes: postfixRequest([
+                "client_address": "2001:db8::1", "client_name": "unknown", "reverse_client_name": "unknown",
+            ])
         ).sessionMacros()
         #expect(v6.value(.clientAddr) == "IPv6:2001:db8:0:0:0:0:0:1")
         #expect(v6.value(.clientName) == "[IPv6:2001:db8:0:0:0:0:0:1]")
@@ -88,7 +90,11 @@ struct PostfixMacroTests {
         #expect(macros.value(.certFingerprint) == "5A:3F")
         #expect(macros.value(.certSubject) == "")
         #expect(macros.value(.certIssuer) == "")
-        #expect(PostfixPolicyRequest(attributes: postfixRequest(["encryption_keysize": "256"])).sessionMacros().value(.cipherBits) == "")
+        #expect(
+            PostfixPolicyRequest(attributes: postfixRequest(["encryption_keysize": "256"])).sessionMacros().value(
+                .cipherBits
+            ) == ""
+        )
     }
 
     @Test("SASL and envelope attributes")
@@ -126,7 +132,8 @@ struct PolicyDecisionTests {
         macros.value(.verify) == "OK"
             ? .workspace([Token("OK")])
             : .mailer(
-                name: Token("error"), host: Tokenizer.tokenize("4.7.0"),
+                name: Token("error"),
+                host: Tokenizer.tokenize("4.7.0"),
                 text: [Token("454"), Token("\" authentication required\"")]
             )
     }
@@ -141,7 +148,10 @@ struct PolicyDecisionTests {
 
     @Test("Connect: entries decide at every client stage, with sendmail's codes and texts")
     func connect() {
-        #expect(decide(["client_address": "192.0.2.66", "protocol_state": "CONNECT"]) == .reject(code: 550, status: "5.7.1", text: "Access denied"))
+        #expect(
+            decide(["client_address": "192.0.2.66", "protocol_state": "CONNECT"])
+                == .reject(code: 550, status: "5.7.1", text: "Access denied")
+        )
         #expect(decide(["client_address": "192.0.2.66"]).attributeValue == "550 5.7.1 Access denied")
         #expect(decide(["client_address": "192.0.2.67"]) == .defer(code: 421, status: "4.3.2", text: "come back later"))
         #expect(decide(["client_address": "192.0.2.68"]) == .hold(reason: "check me"))
@@ -176,7 +186,9 @@ struct PolicyDecisionTests {
     func declaredIssuer() {
         let source = InMemoryAccessMapSource(["certissuer:/c=us/o=test+20ca/cn=test+20root": "RELAY"])
         let decider = SendmailPolicyDecider(
-            source: source, issuerDistinguishedNames: ["Test Root": "/C=US/O=Test+20CA/CN=Test+20Root"], tlsClient: nil
+            source: source,
+            issuerDistinguishedNames: ["Test Root": "/C=US/O=Test+20CA/CN=Test+20Root"],
+            tlsClient: nil
         )
         let service = PolicyService(decider: decider)
         let verified = service.decide(
@@ -217,7 +229,8 @@ struct PolicyServerTests {
         let source = try MapSource(path: map.path, handleCount: 2, logger: quietLogger)
         let decider = SendmailPolicyDecider(source: ReloadingAccessMapSource(source: source), tlsClient: nil)
         let (server, _) = try await startServer(
-            map: map, limits: ServerLimits(maximumRequestBytes: 4096, maximumAttributes: 64),
+            map: map,
+            limits: ServerLimits(maximumRequestBytes: 4096, maximumAttributes: 64),
             policy: PolicyService(decider: decider)
         )
         return (server, map)
@@ -234,7 +247,9 @@ struct PolicyServerTests {
         let client = try RawClient(port: server.port("policy"))
         client.send(wire(postfixRequest(["client_address": "192.0.2.66", "protocol_state": "CONNECT", "x_new": "1"])))
         #expect(client.policyReply() == "action=550 5.7.1 Access denied\n\n")
-        client.send(wire(postfixRequest(["protocol_state": "CONNECT"])) + wire(postfixRequest(["protocol_state": "DATA"])))
+        client.send(
+            wire(postfixRequest(["protocol_state": "CONNECT"])) + wire(postfixRequest(["protocol_state": "DATA"]))
+        )
         #expect(client.policyReply() == "action=DUNNO\n\n")
         #expect(client.policyReply() == "action=DUNNO\n\n")
         #expect(server.metrics.snapshot().decisions["policy.reject"] == 1)
@@ -243,8 +258,10 @@ struct PolicyServerTests {
 
     @Test(
         "malformed requests get a DEFER and the connection is closed",
-        arguments: ["request=smtpd_access_policy\nno equals sign\n\n", String(repeating: "a=b\n", count: 100) + "\n",
-            "x=" + String(repeating: "y", count: 5000)]
+        arguments: [
+            "request=smtpd_access_policy\nno equals sign\n\n", String(repeating: "a=b\n", count: 100) + "\n",
+            "x=" + String(repeating: "y", count: 5000),
+        ]
     )
     func malformed(input: String) async throws {
         let (server, _map) = try await start()

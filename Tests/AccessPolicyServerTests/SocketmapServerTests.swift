@@ -21,7 +21,8 @@ struct SocketmapServerTests {
         #expect(client.netstring()?.hasPrefix("PERM malformed request") == true)
         // Pipelined: three requests in one write, three replies in order.
         client.send(
-            netstring("access connect:10.1.2.3") + netstring("access missing") + netstring("access tls_clt:client.example")
+            netstring("access connect:10.1.2.3") + netstring("access missing")
+                + netstring("access tls_clt:client.example")
         )
         var replies: [String] = []
         for _ in 0..<3 { replies.append(client.netstring() ?? "<none>") }
@@ -65,7 +66,8 @@ struct SocketmapServerTests {
     func halfSent() async throws {
         let map = try TemporaryMap(["k": "v"])
         let (server, _) = try await startServer(
-            map: map, limits: ServerLimits(requestTimeout: .milliseconds(300))
+            map: map,
+            limits: ServerLimits(requestTimeout: .milliseconds(300))
         )
         let slow = try RawClient(port: server.port("socketmap"))
         slow.send("20:access ")

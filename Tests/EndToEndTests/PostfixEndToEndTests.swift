@@ -1,5 +1,5 @@
-import AccessPolicy
 import AccessMap
+import AccessPolicy
 import AccessPolicyServer
 import Foundation
 import NIOCore
@@ -38,7 +38,10 @@ final class PostfixFixture: Sendable {
     static func start() async throws -> PostfixFixture {
         let work = try E2E.makeWorkDirectory()
         let certs = work.appendingPathComponent("certs").path
-        let (status, output) = try E2E.run("/bin/bash", [E2E.scripts.appendingPathComponent("make-certs.sh").path, certs])
+        let (status, output) = try E2E.run(
+            "/bin/bash",
+            [E2E.scripts.appendingPathComponent("make-certs.sh").path, certs]
+        )
         guard status == 0 else { throw FixtureError("make-certs.sh failed: \(output)") }
         let mapPath = work.appendingPathComponent("access.db").path
         try E2E.buildMap(entries, at: mapPath)
@@ -59,7 +62,10 @@ final class PostfixFixture: Sendable {
         let smtpPort = try E2E.freePort()
         let (started, log) = try E2E.run(
             "/bin/bash",
-            [E2E.scripts.appendingPathComponent("postfix.sh").path, "start", work.path, String(smtpPort), String(policyPort)]
+            [
+                E2E.scripts.appendingPathComponent("postfix.sh").path, "start", work.path, String(smtpPort),
+                String(policyPort),
+            ]
         )
         guard started == 0 else {
             await server.shutdown()
@@ -74,7 +80,9 @@ final class PostfixFixture: Sendable {
         try? FileManager.default.removeItem(at: work)
     }
 
-    var log: String { (try? String(contentsOfFile: work.appendingPathComponent("postfix.log").path, encoding: .utf8)) ?? "" }
+    var log: String {
+        (try? String(contentsOfFile: work.appendingPathComponent("postfix.log").path, encoding: .utf8)) ?? ""
+    }
 
     func cert(_ name: String) -> (cert: String, key: String) { ("\(certs)/\(name).pem", "\(certs)/\(name).key") }
 }
@@ -95,9 +103,19 @@ struct PostfixEndToEndTests {
             #expect(reply.hasPrefix("550 5.7.1"), "\(rejected.transcript)\n\(fixture.log)")
             #expect(reply.hasSuffix("Access denied"), "\(rejected.transcript)")
 
-            let relayed = try SwaksSession.run(port: port, source: "127.0.0.4", tls: true, certificate: fixture.cert("client"))
+            let relayed = try SwaksSession.run(
+                port: port,
+                source: "127.0.0.4",
+                tls: true,
+                certificate: fixture.cert("client")
+            )
             #expect(relayed.reply(to: "RCPT")?.hasPrefix("250") == true, "\(relayed.transcript)\n\(fixture.log)")
-            let forged = try SwaksSession.run(port: port, source: "127.0.0.4", tls: true, certificate: fixture.cert("forged"))
+            let forged = try SwaksSession.run(
+                port: port,
+                source: "127.0.0.4",
+                tls: true,
+                certificate: fixture.cert("forged")
+            )
             let forgedReply = forged.reply(to: "RCPT") ?? ""
             #expect(forgedReply.hasPrefix("550 5.7.1"), "\(forged.transcript)")
             #expect(forgedReply.contains("Relaying denied"), "\(forged.transcript)")
@@ -113,8 +131,10 @@ struct PostfixEndToEndTests {
 
     @Test(
         "TLS_Clt VERIFY: the certificate-less client is refused with the engine's text",
-        .enabled(if: TLSClientCheck.standard(configuration: ConfigFile(), source: EmptyAccessMapSource()) != nil,
-            "the engine's tls_client ruleset is not in this build")
+        .enabled(
+            if: TLSClientCheck.standard(configuration: ConfigFile(), source: EmptyAccessMapSource()) != nil,
+            "the engine's tls_client ruleset is not in this build"
+        )
     )
     func tlsRequirement() async throws {
         try await PostfixFixture.with { fixture in
@@ -124,7 +144,10 @@ struct PostfixEndToEndTests {
             let noCert = try SwaksSession.run(port: fixture.smtpPort, source: "127.0.0.3", tls: true)
             #expect(noCert.reply(to: "RCPT")?.hasSuffix("not authenticated") == true, "\(noCert.transcript)")
             let withCert = try SwaksSession.run(
-                port: fixture.smtpPort, source: "127.0.0.3", tls: true, certificate: fixture.cert("client")
+                port: fixture.smtpPort,
+                source: "127.0.0.3",
+                tls: true,
+                certificate: fixture.cert("client")
             )
             #expect(withCert.reply(to: "RCPT")?.hasPrefix("454") == false, "\(withCert.transcript)")
         }

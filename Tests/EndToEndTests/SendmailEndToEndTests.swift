@@ -27,7 +27,8 @@ final class SendmailFixture: Sendable {
     static func start() async throws -> SendmailFixture {
         let work = try E2E.makeWorkDirectory()
         let (status, output) = try E2E.run(
-            "/bin/bash", [E2E.scripts.appendingPathComponent("make-certs.sh").path, work.appendingPathComponent("certs").path]
+            "/bin/bash",
+            [E2E.scripts.appendingPathComponent("make-certs.sh").path, work.appendingPathComponent("certs").path]
         )
         guard status == 0 else { throw FixtureError("make-certs.sh failed: \(output)") }
         let mapPath = work.appendingPathComponent("access.db").path
@@ -35,7 +36,8 @@ final class SendmailFixture: Sendable {
         let source = try MapSource(path: mapPath, handleCount: 2, logger: E2E.logger)
         let server = try await AccessPolicyServer.start(
             configuration: .init(
-                socketmapAddress: .tcp(host: "127.0.0.1", port: 0), reloadCheckInterval: .milliseconds(200),
+                socketmapAddress: .tcp(host: "127.0.0.1", port: 0),
+                reloadCheckInterval: .milliseconds(200),
                 threadCount: 2
             ),
             socketmap: .standard(source: source),
@@ -46,7 +48,10 @@ final class SendmailFixture: Sendable {
         let smtpPort = try E2E.freePort()
         let (started, log) = try E2E.run(
             "/bin/bash",
-            [E2E.scripts.appendingPathComponent("sendmail.sh").path, "start", work.path, String(smtpPort), String(mapPort)]
+            [
+                E2E.scripts.appendingPathComponent("sendmail.sh").path, "start", work.path, String(smtpPort),
+                String(mapPort),
+            ]
         )
         guard started == 0 else {
             await server.shutdown()
@@ -86,7 +91,10 @@ struct FixtureError: Error, CustomStringConvertible {
 // (scripts/setup.sh --mta installs them).
 @Suite(
     "End to end: sendmail using the socket map",
-    .enabled(if: E2E.sendmailAvailable, "needs root, sendmail-bin, sendmail-cf, swaks, openssl (scripts/setup.sh --mta)"),
+    .enabled(
+        if: E2E.sendmailAvailable,
+        "needs root, sendmail-bin, sendmail-cf, swaks, openssl (scripts/setup.sh --mta)"
+    ),
     .serialized
 )
 struct SendmailEndToEndTests {
@@ -108,15 +116,33 @@ struct SendmailEndToEndTests {
         #expect(plain.reply(to: "MAIL") == "454 4.7.0 authentication required", "\(plain.transcript)")
         let noCert = try SwaksSession.run(port: port, source: "127.0.0.3", tls: true)
         #expect(noCert.reply(to: "MAIL") == "454 4.7.0 not authenticated", "\(noCert.transcript)")
-        let withCert = try SwaksSession.run(port: port, source: "127.0.0.3", tls: true, certificate: fixture.cert("client"))
+        let withCert = try SwaksSession.run(
+            port: port,
+            source: "127.0.0.3",
+            tls: true,
+            certificate: fixture.cert("client")
+        )
         #expect(withCert.reply(to: "MAIL")?.hasPrefix("250 2.1.0") == true, "\(withCert.transcript)")
 
         // CERTISSUER:<CA DN> RELAY: relaying to a remote domain granted to the CA-signed certificate, refused to
         // the self-signed forgery with the same issuer DN and to a client without a certificate.
-        let relayed = try SwaksSession.run(port: port, source: "127.0.0.4", tls: true, certificate: fixture.cert("client"))
+        let relayed = try SwaksSession.run(
+            port: port,
+            source: "127.0.0.4",
+            tls: true,
+            certificate: fixture.cert("client")
+        )
         #expect(relayed.reply(to: "RCPT")?.hasPrefix("250 2.1.5") == true, "\(relayed.transcript)")
-        let forged = try SwaksSession.run(port: port, source: "127.0.0.4", tls: true, certificate: fixture.cert("forged"))
-        #expect(forged.reply(to: "RCPT")?.hasPrefix("550 5.7.1 <rcpt@remote.example>... Relaying denied") == true, "\(forged.transcript)")
+        let forged = try SwaksSession.run(
+            port: port,
+            source: "127.0.0.4",
+            tls: true,
+            certificate: fixture.cert("forged")
+        )
+        #expect(
+            forged.reply(to: "RCPT")?.hasPrefix("550 5.7.1 <rcpt@remote.example>... Relaying denied") == true,
+            "\(forged.transcript)"
+        )
         let anonymous = try SwaksSession.run(port: port, source: "127.0.0.4", tls: true)
         #expect(anonymous.reply(to: "RCPT")?.hasPrefix("550 5.7.1 <rcpt@remote.example>... Relaying denied") == true)
 

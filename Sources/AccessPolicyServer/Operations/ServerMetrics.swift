@@ -40,7 +40,8 @@ public final class ServerMetrics: Sendable {
 
     /// Counts one answered request of `protocolName` with decision `kind`, taking `microseconds`.
     func record(protocolName: String, kind: String, microseconds: Int) {
-        let bucket = microseconds <= 1 ? 0 : min(Self.latencyBuckets - 1, Int.bitWidth - 1 - microseconds.leadingZeroBitCount)
+        let bucket =
+            microseconds <= 1 ? 0 : min(Self.latencyBuckets - 1, Int.bitWidth - 1 - microseconds.leadingZeroBitCount)
         tables.withLock { tables in
             tables.requests[protocolName, default: 0] += 1
             tables.decisions["\(protocolName).\(kind)", default: 0] += 1

@@ -17,7 +17,10 @@ public struct PolicyService: RequestService {
     var protocolName: String { "policy" }
 
     func makeFramer(limits: ServerLimits) -> AttributeBlockFramer {
-        AttributeBlockFramer(maximumRequestBytes: limits.maximumRequestBytes, maximumAttributes: limits.maximumAttributes)
+        AttributeBlockFramer(
+            maximumRequestBytes: limits.maximumRequestBytes,
+            maximumAttributes: limits.maximumAttributes
+        )
     }
 
     /// Decides one request given as attributes.

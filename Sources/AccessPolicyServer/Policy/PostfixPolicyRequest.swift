@@ -109,7 +109,8 @@ public struct PostfixPolicyRequest: Hashable, Sendable {
         macros[.certIssuer] = ""
         let method = attributes["sasl_method"] ?? ""
         macros[.authType] = method
-        macros[.authAuthen] = method.isEmpty ? "" : XTextEncoding.encode(attributes["sasl_username"] ?? "", encodeEquals: true)
+        macros[.authAuthen] =
+            method.isEmpty ? "" : XTextEncoding.encode(attributes["sasl_username"] ?? "", encodeEquals: true)
         macros[.authAuthor] = attributes["sasl_sender"] ?? ""
         if let sender = attributes["sender"] {
             macros[.sender] = sender

@@ -99,7 +99,9 @@ public struct SearchOrderTable: SocketmapTable {
                 items = [.localPart(Tokenizer.tokenize(address + "@"))]
             }
             let result = lookup.searchList(
-                tag == .tlsRecipient ? items + [.exact([])] : items, tag: tag, mark: plus
+                tag == .tlsRecipient ? items + [.exact([])] : items,
+                tag: tag,
+                mark: plus
             )
             return result
         default:
