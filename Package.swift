@@ -36,6 +36,16 @@ let package = Package(
             dependencies: ["AccessMap", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // Recorded sessions: sendmail/Postfix syslog lines → sessions → session macros for replay.
+        .target(name: "RecordedSessions", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
+        // Deterministic generator of realistic mixed sendmail/Postfix logs (fixtures, memory measurements).
+        .target(name: "LogGenerator", path: "scripts/loggen/LogGenerator", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "loggen",
+            dependencies: ["LogGenerator", "RecordedSessions"],
+            path: "scripts/loggen/loggen",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AccessPolicyServer",
             dependencies: [
@@ -59,7 +69,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "AccessMapTests", dependencies: ["AccessMap", "GDBMStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConformanceTests", dependencies: ["AccessPolicyCLI"], swiftSettings: swiftSettings),  // runs the binary
+        .testTarget(
+            name: "RecordedSessionsTests",
+            dependencies: ["RecordedSessions", "LogGenerator", "AccessPolicy"],
+            swiftSettings: swiftSettings
+        ),
+                // Depends on the CLI target so `swift test` builds the `accesspolicy` binary the CLI tests run.
+        .testTarget(
+            name: "AccessMapTests",
+            dependencies: ["AccessMap", "GDBMStore", "AccessPolicyCLI"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AccessPolicyServerTests",

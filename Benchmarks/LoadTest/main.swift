@@ -7,6 +7,7 @@
 // time (each client also stops after 2,000,000 requests), checks every reply, then does the same look-ups
 // in-process (no sockets) for comparison. Prints throughput and latency percentiles; exits 1 on any error.
 import AccessMap
+import AccessPolicy
 import AccessPolicyServer
 import Foundation
 import GDBMStore
@@ -157,7 +158,7 @@ let server = try await AccessPolicyServer.start(
     ),
     socketmap: .standard(source: source),
     policy: PolicyService(
-        decider: SendmailPolicyDecider(source: ReloadingAccessMapSource(source: source), tlsClient: nil)
+        decider: SendmailPolicyDecider.standard(source: source, configuration: ConfigFile())
     ),
     mapSource: source,
     logger: logger
@@ -230,7 +231,7 @@ let inProcessDeadline = now() + UInt64(min(options.seconds, 5) * 1e9)
 let inProcessResults = Mutex<[Int]>([])
 let inProcessStart = now()
 let table = ExactAccessTable(source: source)
-let decider = SendmailPolicyDecider(source: ReloadingAccessMapSource(source: source), tlsClient: nil)
+let decider = SendmailPolicyDecider.standard(source: source, configuration: ConfigFile())
 let inProcessGroup = DispatchGroup()
 for worker in 0..<2 {
     inProcessGroup.enter()

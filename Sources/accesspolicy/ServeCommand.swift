@@ -120,12 +120,13 @@ extension AccessPolicyTool {
         func serve() async throws {
             var logger = Logger(label: "accesspolicy.serve")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            let file = try config.map { path throws in try ConfigFile.load(path: path) } ?? ConfigFile()
+            var file = try config.map { path throws in try ConfigFile.load(path: path) } ?? ConfigFile()
             guard let mapPath = map ?? file.accessMapPath else { throw ValidationError("no access map path") }
             let source = try MapSource(path: mapPath, handleCount: max(2, threads), logger: logger)
             var options: AccessLookupOptions = [lookupDotDomain ? .lookupDotDomain : [], skip ? .skip : []]
             if file.accessOptions.contains(.skip) { options.insert(.skip) }
             if file.accessOptions.contains(.lookupDotDomain) { options.insert(.lookupDotDomain) }
+            file.policy.features.accessLookup.formUnion(options)
             var issuers: [String: String] = [:]
             for entry in postfixIssuer {
                 let parts = entry.split(separator: "=", maxSplits: 1)
@@ -135,8 +136,7 @@ extension AccessPolicyTool {
                 source: source,
                 configuration: file,
                 assumeCertificateRequested: !postfixNoAskCertificate,
-                issuerDistinguishedNames: issuers,
-                logger: logger
+                issuerDistinguishedNames: issuers
             )
             let server = try await AccessPolicyServer.start(
                 configuration: .init(

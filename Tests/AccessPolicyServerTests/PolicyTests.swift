@@ -124,25 +124,11 @@ struct PolicyDecisionTests {
         "connect:192.0.2.68": "QUARANTINE:check me",
         "certissuer:": "RELAY",
         "from:bad.example": "DISCARD",
+        "tls_clt:192.0.2.20": "VERIFY",
     ])
 
-    /// A stand-in for the engine's tls_client, only to show that check_mail consults it and that its error is
-    /// returned with sendmail's code and text (the real one is wired in `accesspolicy serve`).
-    static let requireCertificate: @Sendable (SessionMacros) -> RelayResult = { macros in
-        macros.value(.verify) == "OK"
-            ? .workspace([Token("OK")])
-            : .mailer(
-                name: Token("error"),
-                host: Tokenizer.tokenize("4.7.0"),
-                text: [Token("454"), Token("\" authentication required\"")]
-            )
-    }
-
-    func decide(
-        _ overrides: [String: String],
-        tlsClient: (@Sendable (SessionMacros) -> RelayResult)? = nil
-    ) -> PolicyAction {
-        let decider = SendmailPolicyDecider(source: source, tlsClient: tlsClient)
+    func decide(_ overrides: [String: String], source: (any AccessMapSource)? = nil) -> PolicyAction {
+        let decider = SendmailPolicyDecider(engine: PolicyEngine(source: source ?? self.source))
         return PolicyService(decider: decider).decide(attributes: postfixRequest(overrides)).0
     }
 
@@ -158,12 +144,29 @@ struct PolicyDecisionTests {
         #expect(decide(["client_address": "192.0.2.1", "protocol_state": "CONNECT"]) == .dunno)
     }
 
-    @Test("check_mail: From: entries, and the TLS client check runs first")
+    @Test("check_mail: From: entries, and the TLS_Clt: requirement (tls_client) runs first")
     func mail() {
         #expect(decide(["sender": "x@bad.example", "protocol_state": "MAIL"]) == .discard(text: ""))
         #expect(
-            decide(["protocol_state": "MAIL"], tlsClient: Self.requireCertificate)
+            decide(["protocol_state": "MAIL", "client_address": "192.0.2.20"])
                 == .defer(code: 454, status: "4.7.0", text: "authentication required")
+        )
+        #expect(
+            decide(["protocol_state": "RCPT", "client_address": "192.0.2.20", "encryption_protocol": "TLSv1.3"])
+                == .defer(code: 454, status: "4.7.0", text: "not authenticated")
+        )
+        #expect(
+            decide([
+                "protocol_state": "MAIL", "client_address": "192.0.2.20", "encryption_protocol": "TLSv1.3",
+                "ccert_fingerprint": "AB",
+            ]) == .defer(code: 454, status: "4.7.0", text: "authentication failed")
+        )
+        #expect(
+            decide([
+                "protocol_state": "MAIL", "client_address": "192.0.2.20", "encryption_protocol": "TLSv1.3",
+                "encryption_keysize": "256", "ccert_subject": "client.test", "ccert_issuer": "Test+20Root",
+                "ccert_fingerprint": "AB",
+            ]) == .dunno
         )
     }
 
@@ -186,9 +189,8 @@ struct PolicyDecisionTests {
     func declaredIssuer() {
         let source = InMemoryAccessMapSource(["certissuer:/c=us/o=test+20ca/cn=test+20root": "RELAY"])
         let decider = SendmailPolicyDecider(
-            source: source,
-            issuerDistinguishedNames: ["Test Root": "/C=US/O=Test+20CA/CN=Test+20Root"],
-            tlsClient: nil
+            engine: PolicyEngine(source: source),
+            issuerDistinguishedNames: ["Test Root": "/C=US/O=Test+20CA/CN=Test+20Root"]
         )
         let service = PolicyService(decider: decider)
         let verified = service.decide(
@@ -207,7 +209,7 @@ struct PolicyDecisionTests {
 
     @Test("requests that are not smtpd_access_policy are deferred, not decided")
     func wrongRequestType() {
-        let (action, request) = PolicyService(decider: SendmailPolicyDecider(source: source, tlsClient: nil))
+        let (action, request) = PolicyService(decider: SendmailPolicyDecider(engine: PolicyEngine(source: source)))
             .decide(attributes: [("request", "junk")])
         #expect(request == nil)
         #expect(action.wireReply == "action=451 4.3.5 policy request type 'junk' not supported\n\n")
@@ -227,7 +229,7 @@ struct PolicyServerTests {
     func start() async throws -> (AccessPolicyServer, TemporaryMap) {
         let map = try TemporaryMap(["connect:192.0.2.66": "REJECT"])
         let source = try MapSource(path: map.path, handleCount: 2, logger: quietLogger)
-        let decider = SendmailPolicyDecider(source: ReloadingAccessMapSource(source: source), tlsClient: nil)
+        let decider = SendmailPolicyDecider.standard(source: source, configuration: ConfigFile())
         let (server, _) = try await startServer(
             map: map,
             limits: ServerLimits(maximumRequestBytes: 4096, maximumAttributes: 64),

@@ -80,12 +80,4 @@ struct SearchOrderTableTests {
             return
         }
     }
-
-    @Test("SMTP replies are built from error texts as sendmail builds them")
-    func replies() {
-        #expect(SMTPReply(text: "550 no", status: "5.7.1").line == "550 5.7.1 no")
-        #expect(SMTPReply(text: "550 5.1.1 no", status: "5.7.1").line == "550 5.1.1 no")
-        #expect(SMTPReply(text: "451 later", status: nil).line == "451 4.0.0 later")
-        #expect(SMTPReply(text: "no code", status: "5.7.1").line == "553 5.3.0 no code")
-    }
 }

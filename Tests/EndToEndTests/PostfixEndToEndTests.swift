@@ -49,8 +49,7 @@ final class PostfixFixture: Sendable {
         let decider = SendmailPolicyDecider.standard(
             source: source,
             configuration: ConfigFile(),
-            issuerDistinguishedNames: ["Test Root": "/C=US/O=AccessPolicy+20Test+20CA/CN=Test+20Root"],
-            logger: E2E.logger
+            issuerDistinguishedNames: ["Test Root": "/C=US/O=AccessPolicy+20Test+20CA/CN=Test+20Root"]
         )
         let server = try await AccessPolicyServer.start(
             configuration: .init(policyAddress: .tcp(host: "127.0.0.1", port: 0), threadCount: 2),
@@ -129,13 +128,7 @@ struct PostfixEndToEndTests {
         }
     }
 
-    @Test(
-        "TLS_Clt VERIFY: the certificate-less client is refused with the engine's text",
-        .enabled(
-            if: TLSClientCheck.standard(configuration: ConfigFile(), source: EmptyAccessMapSource()) != nil,
-            "the engine's tls_client ruleset is not in this build"
-        )
-    )
+    @Test("TLS_Clt VERIFY: the certificate-less client is refused with the engine's text")
     func tlsRequirement() async throws {
         try await PostfixFixture.with { fixture in
             let plain = try SwaksSession.run(port: fixture.smtpPort, source: "127.0.0.3")

@@ -1,4 +1,5 @@
 public import AccessMap
+import AccessPolicy
 
 /// Socket-map tables that run sendmail's whole search order for one key, for MTAs whose socket-map client
 /// does exact look-ups only (Postfix).
@@ -168,9 +169,9 @@ public struct SearchOrderTable: SocketmapTable {
                 status = String(parts[0])
                 rest = parts[1]
             }
-            return SMTPReply(text: String(rest), status: status).line
+            return SMTPReply(errorHost: status, text: String(rest)).description
         }
-        return SMTPReply(text: text, status: nil).line
+        return SMTPReply(errorHost: nil, text: text).description
     }
 
     static func isEnhancedStatus(_ text: Substring) -> Bool {
@@ -178,41 +179,4 @@ public struct SearchOrderTable: SocketmapTable {
         return parts.count == 3 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
             && ["2", "4", "5"].contains(parts[0])
     }
-}
-
-/// An SMTP reply built the way sendmail builds one from an `#error` result (oracle.md §4): a leading 3-digit
-/// code in the text is used, followed by a leading enhanced status in the text, else the given one, else
-/// `<first digit>.0.0`; text without a code becomes `553 5.3.0 text`.
-struct SMTPReply: Hashable, Sendable {
-    var code: Int
-    var status: String
-    var text: String
-
-    init(text: String, status: String?) {
-        var rest = Substring(text)
-        let digits = rest.prefix(3)
-        if digits.count == 3, digits.allSatisfy(\.isNumber), let code = Int(digits),
-            rest.dropFirst(3).first.map({ $0 == " " }) ?? true
-        {
-            self.code = code
-            rest = rest.dropFirst(3).drop(while: { $0 == " " })
-            let first = rest.prefix(while: { $0 != " " })
-            if SearchOrderTable.isEnhancedStatus(first) {
-                self.status = String(first)
-                rest = rest.dropFirst(first.count).drop(while: { $0 == " " })
-            } else if let status, SearchOrderTable.isEnhancedStatus(Substring(status)) {
-                self.status = status
-            } else {
-                self.status = "\(code / 100).0.0"
-            }
-            self.text = String(rest)
-        } else {
-            self.code = 553
-            self.status = "5.3.0"
-            self.text = text
-        }
-    }
-
-    /// `code status text`.
-    var line: String { [String(code), status, text].filter { !$0.isEmpty }.joined(separator: " ") }
 }
