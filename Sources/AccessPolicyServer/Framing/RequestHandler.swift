@@ -147,11 +147,19 @@ final class RequestHandler<Service: RequestService>: ChannelDuplexHandler {
                 self.close(context: context)
                 return
             }
-            if self.readHeld, !self.closed {
-                self.readHeld = false
-                context.read()
-            }
             self.processNext(context: context)
+            self.resumeReadingIfNeeded(context: context)
+        }
+    }
+
+    /// Asks for more bytes again once the buffered ones no longer hold a whole maximum-size request (or
+    /// nothing is in progress): one answered request must not let another read's worth of bytes in while
+    /// thousands of pipelined requests are still buffered.
+    private func resumeReadingIfNeeded(context: ChannelHandlerContext) {
+        guard readHeld, !closed else { return }
+        if !busy || buffer!.readableBytes < framer.maximumRequestBytes {
+            readHeld = false
+            context.read()
         }
     }
 
