@@ -57,7 +57,7 @@ extension AccessPolicyTool {
                 throw ValidationError("no access map: give --map or name access_map.path in the --config file")
             }
             var configuration = file.policy
-            configuration.features.tlsPermanentErrors = tlsPermErr
+            if tlsPermErr { configuration.features.tlsPermanentErrors = true }
             if skip { configuration.features.accessLookup.insert(.skip) }
             if lookupdotdomain { configuration.features.accessLookup.insert(.lookupDotDomain) }
             var source = GDBMAccessMapSource.open(
