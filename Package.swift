@@ -18,10 +18,13 @@ let package = Package(
         .library(name: "AccessPolicy", targets: ["AccessPolicy"]),
         .library(name: "AccessMap", targets: ["AccessMap"]),
         .library(name: "GDBMStore", targets: ["GDBMStore"]),
+        .library(name: "AccessPolicyServer", targets: ["AccessPolicyServer"]),
         .executable(name: "accesspolicy", targets: ["AccessPolicyCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
@@ -43,10 +46,23 @@ let package = Package(
             path: "scripts/loggen/loggen",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "AccessPolicyServer",
+            dependencies: [
+                "AccessPolicy", "AccessMap", "GDBMStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "AccessPolicyCLI",
             dependencies: [
-                "AccessPolicy", "AccessMap", "GDBMStore",
+                "AccessPolicy", "AccessMap", "GDBMStore", "AccessPolicyServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/accesspolicy",
@@ -68,6 +84,38 @@ let package = Package(
         .testTarget(
             name: "AccessPolicyTests",
             dependencies: ["AccessPolicy", "AccessMap", "GDBMStore", "AccessPolicyCLI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccessPolicyServerTests",
+            dependencies: [
+                "AccessPolicyServer", "GDBMStore", "AccessMap", "AccessPolicy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "AccessPolicyServer", "GDBMStore", "AccessPolicy", "AccessMap",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Load test for the servers (loopback only, bounded, stops by itself): not part of the unit suite.
+        .executableTarget(
+            name: "accesspolicy-loadtest",
+            dependencies: [
+                "AccessPolicyServer", "GDBMStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/LoadTest",
             swiftSettings: swiftSettings
         ),
     ]

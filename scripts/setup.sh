@@ -2,10 +2,16 @@
 # Installs what the project needs from Debian, where missing. Safe to run again.
 #   scripts/setup.sh            libgdbm-dev and gdbmtool (build + interop tests)
 #   scripts/setup.sh --oracle   also sendmail-bin, sendmail-cf (oracle tests; skipped where not installable)
+#   scripts/setup.sh --mta      --oracle, plus swaks, openssl and a private Postfix (end-to-end MTA tests)
 set -u
 need=()
 dpkg -s libgdbm-dev >/dev/null 2>&1 || need+=(libgdbm-dev)
 dpkg -s gdbmtool >/dev/null 2>&1 || need+=(gdbmtool)
+mode="${1:-}"
+if [ "$mode" = "--mta" ]; then
+  "$(dirname "$0")/e2e/install-mta.sh"
+  set -- --oracle
+fi
 if [ "${1:-}" = "--oracle" ]; then
   dpkg -s sendmail-bin >/dev/null 2>&1 || need+=(sendmail-bin)
   dpkg -s sendmail-cf >/dev/null 2>&1 || need+=(sendmail-cf)
