@@ -33,8 +33,9 @@ public enum Tokenizer {
         return table
     }()
 
+    /// Whether a byte is white space for sendmail's scanner (space, TAB, LF, VT, FF, CR).
     @inline(__always)
-    static func isSpace(_ byte: UInt8) -> Bool {
+    public static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 
