@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "AccessPolicy", targets: ["AccessPolicy"]),
         .library(name: "AccessMap", targets: ["AccessMap"]),
+        .library(name: "PolicyReplay", targets: ["PolicyReplay"]),
         .library(name: "GDBMStore", targets: ["GDBMStore"]),
         .executable(name: "accesspolicy", targets: ["AccessPolicyCLI"]),
     ],
@@ -35,6 +36,12 @@ let package = Package(
         ),
         // Recorded sessions: sendmail/Postfix syslog lines → sessions → session macros for replay.
         .target(name: "RecordedSessions", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
+        // Replaying recorded sessions against access maps: replay, policy diff, policy tests, explain.
+        .target(
+            name: "PolicyReplay",
+            dependencies: ["RecordedSessions", "AccessPolicy", "AccessMap", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // Deterministic generator of realistic mixed sendmail/Postfix logs (fixtures, memory measurements).
         .target(name: "LogGenerator", path: "scripts/loggen/LogGenerator", swiftSettings: swiftSettings),
         .executableTarget(
@@ -46,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "AccessPolicyCLI",
             dependencies: [
-                "AccessPolicy", "AccessMap", "GDBMStore",
+                "AccessPolicy", "AccessMap", "GDBMStore", "PolicyReplay", "RecordedSessions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/accesspolicy",
@@ -66,5 +73,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
+        // Depends on the CLI target so the replay/diff/test CLI tests can run the built binary.
+        .testTarget(
+            name: "PolicyReplayTests",
+            dependencies: ["PolicyReplay", "RecordedSessions", "AccessPolicy", "AccessMap", "LogGenerator", "AccessPolicyCLI"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

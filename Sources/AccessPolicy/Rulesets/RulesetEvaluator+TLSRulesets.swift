@@ -33,7 +33,7 @@ extension RulesetEvaluator {
     mutating func tlsRecipient(_ input: [Token]) -> RulesetResult {
         macros[.tlsName] = macros.value(.serverName)
         guard !input.isEmpty else { return .workspace(input) }
-        let address = AddressCanonicalizer.canonicalize(input)
+        let address = TLSAddressCanonicalizer.canonicalize(input)
         let items: [AccessLookup.SearchItem]
         if let domain = address.domain {
             items = [

@@ -2,7 +2,7 @@ import AccessMap
 
 /// The part of sendmail's address canonicalisation (ruleset 3) the TLS rulesets need: angle brackets and a
 /// source route removed, `local@domain` split at the last `@`, trailing dots of the domain dropped.
-enum AddressCanonicalizer {
+enum TLSAddressCanonicalizer {
     struct Address {
         var local: [Token]
         var domain: [Token]?
