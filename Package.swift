@@ -39,7 +39,7 @@ let package = Package(
         // Replaying recorded sessions against access maps: replay, policy diff, policy tests, explain.
         .target(
             name: "PolicyReplay",
-            dependencies: ["RecordedSessions", "AccessPolicy", "AccessMap", .product(name: "Yams", package: "Yams")],
+            dependencies: ["RecordedSessions", "AccessPolicy", "AccessMap", "GDBMStore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // Deterministic generator of realistic mixed sendmail/Postfix logs (fixtures, memory measurements).
