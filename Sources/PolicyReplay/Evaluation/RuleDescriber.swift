@@ -57,7 +57,11 @@ struct RuleDescriber {
     }
 
     private func tlsRule(_ outcome: String) -> String {
-        let verify = value(.verify)
+        // tls_client and tls_server read {verify} from their first argument.
+        var verify = value(.verify)
+        if step.ruleset == .tlsClient || step.ruleset == .tlsServer, let first = step.arguments.first, let first {
+            verify = first.isEmpty ? "empty" : first
+        }
         let tag = step.ruleset == .tlsServer ? "TLS_Srv:" : (step.ruleset == .tlsRecipient ? "TLS_Rcpt:" : "TLS_Clt:")
         if ["SOFTWARE", "PROTOCOL", "DANE_FAIL", "CONFIG"].contains(verify.uppercased()) {
             return "TLS_connection: {verify} \(verify) fails whatever the requirement \(outcome)"
