@@ -30,7 +30,7 @@ public enum Determination: Hashable, Sendable {
     ///   `{verify}` is OK, TRUSTED or unknown.
     /// - check_relay: the client's name and address. check_mail: also the sender and `{client_name}`.
     /// - check_rcpt: the client's address and name, `{auth_type}`, `{auth_authen}`, `{verify}`, the certificate
-    ///   names and the sender. When the call accepted although every unknown fact was taken as empty, and the
+    ///   names, and the sender when relay_mail_from, relay_local_from or delay_checks is on. When the call accepted although every unknown fact was taken as empty, and the
     ///   unknown facts can only grant relaying (AUTH, certificate), the acceptance stands (without
     ///   delay_checks).
     static func of(
@@ -114,7 +114,11 @@ public enum Determination: Hashable, Sendable {
             needs([.clientName, .mailFrom])
         case RelayRulesetName.checkRcpt:
             let granting: Set<MacroName> = [.authType, .authAuthen, .authSSF, .verify, .certIssuer, .certSubject]
-            var relayFacts: [MacroName] = [.clientAddr, .clientName, .authType, .authAuthen, .verify, .sender, .mailFrom]
+            var relayFacts: [MacroName] = [.clientAddr, .clientName, .authType, .authAuthen, .verify]
+            // The sender matters only to relay_mail_from / relay_local_from, and to delay_checks' check_mail.
+            if settings.relayMailFrom != .off || settings.relayLocalFrom || settings.delayChecks {
+                relayFacts += [.sender, .mailFrom]
+            }
             let verify = step.macros[.verify]
             if unknown.contains(.verify) || verify == "OK" || verify == "TRUSTED" {
                 relayFacts += [.certIssuer, .certSubject]
