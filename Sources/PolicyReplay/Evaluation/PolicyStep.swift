@@ -83,6 +83,26 @@ public struct PolicyStep: Hashable, Sendable {
         return steps
     }
 
+    /// The macros the call is evaluated with: ``macros`` plus every unknown macro under
+    /// ``Determination/emptyAssumption`` (empty; an unknown client or server address as
+    /// ``Determination/unknownAddress``).
+    public var evaluatedMacros: SessionMacros {
+        var result = macros
+        for name in unknownMacros where result[name] == nil {
+            result[name] = (name == .clientAddr || name == .serverAddr) ? Determination.unknownAddress : ""
+        }
+        return result
+    }
+
+    /// The arguments the call is evaluated with: an unknown argument takes its macro's evaluated value
+    /// (`{client_addr}` for check_relay's second argument, …), else empty.
+    public var evaluatedArguments: [String] {
+        let evaluated = evaluatedMacros
+        return arguments.enumerated().map { index, argument in
+            argument ?? evaluated[Determination.argumentMacro(ruleset, index)] ?? ""
+        }
+    }
+
     /// The call as a `-bt` line (`tls_client FAIL $| STARTTLS`), unknown arguments shown as `?`.
     public var callText: String {
         let args = arguments.map { $0 ?? "?" }

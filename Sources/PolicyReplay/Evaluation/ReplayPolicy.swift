@@ -53,11 +53,8 @@ public struct ReplayPolicy: Sendable {
     ///   - step: The call.
     ///   - explain: Record the look-ups and the rule.
     public func evaluate(_ step: PolicyStep, explain: Bool = false) -> Evaluation {
-        var macros = step.macros
-        for name in step.unknownMacros where macros[name] == nil {
-            macros[name] = (name == .clientAddr || name == .serverAddr) ? Determination.unknownAddress : ""
-        }
-        let arguments = step.arguments.map { $0 ?? "" }
+        let macros = step.evaluatedMacros
+        let arguments = step.evaluatedArguments
         var lookups: [AccessLookupTraceEntry] = []
         let result: PolicyResult
         var requirement: TLSRequirement?
