@@ -9,8 +9,7 @@ public enum Determination: Hashable, Sendable {
     case undetermined(missing: [MacroName], assumption: String)
 
     /// The assumption every undetermined evaluation is made under.
-    public static let emptyAssumption =
-        "unknown macros taken as empty, an unknown client/server address as 0.0.0.0 (listed by no entry or class)"
+    public static let emptyAssumption = "unknown macros empty, unknown address 0.0.0.0"
 
     /// The address an unknown `{client_addr}`/`{server_addr}` is evaluated as: not empty (sendmail's rulesets
     /// treat an empty client address as the local host) and in no map entry or class.
@@ -69,7 +68,11 @@ public enum Determination: Hashable, Sendable {
             }
         }
         func tlsNeeds() {
-            needs(names + [.verify])
+            needs(names)
+            // Without a requirement only the handshake-failure values of {verify} (SOFTWARE, PROTOCOL, …) refuse;
+            // a logged cipher shows the handshake completed, so an unknown {verify} cannot be one of them.
+            let handshakeCompleted = !(step.macros[.cipher] ?? "").isEmpty
+            if requirement != nil || !handshakeCompleted { needs([.verify]) }
             guard let requirement, requirement.isEnforced, let base = requirement.base else { return }
             let verify = step.macros[.verify]
             let verified = unknown.contains(.verify) || verify == "OK" || verify == "TRUSTED"

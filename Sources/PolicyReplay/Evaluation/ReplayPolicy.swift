@@ -77,10 +77,11 @@ public struct ReplayPolicy: Sendable {
                 }
                 return RelayResult(evaluation.result)
             }
+            // The relay rulesets' look-ups are traced only to explain (the determination does not read them).
             let lookup = AccessLookup(
                 source: engine.source,
                 options: engine.configuration.features.accessLookup,
-                tracing: true
+                tracing: explain
             )
             return RelayRulesets(
                 settings: relaySettings,

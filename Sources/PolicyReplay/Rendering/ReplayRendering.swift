@@ -37,8 +37,8 @@ public enum ReplayRendering {
         var lines = [line]
         if case .undetermined(let missing, let assumption) = decision.determination {
             lines.append(
-                "      undetermined: the log lacks \(missing.map(\.description).joined(separator: ", ")); "
-                    + "result shown with \(assumption)"
+                "      undetermined: the log lacks \(missing.map(\.description).joined(separator: ", "))"
+                    + " (result shown with \(assumption))"
             )
         }
         if let explanation = decision.explanation { lines += explanation.lines(indent: "      ") }

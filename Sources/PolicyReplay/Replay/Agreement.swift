@@ -34,6 +34,8 @@ public struct Agreement: Hashable, Sendable {
     /// - A delivery status after tls_server: a `Deferred`/bounce whose text carries the replayed reply agrees
     ///   with that refusal; `Sent`, or a failure that is not a TLS policy reply, agrees with acceptance.
     /// - An undetermined decision is never compared: ``Kind/unknown``.
+    /// - A refusal logged without a ruleset (`User unknown`) comes after check_rcpt accepted: it agrees with
+    ///   accept or RELAY.
     /// - Postfix refusals are compared by reply class only (4xx/5xx): Postfix words its replies itself.
     public static func classify(
         result: PolicyResult,
@@ -67,6 +69,11 @@ public struct Agreement: Hashable, Sendable {
     }
 
     static func compare(_ result: PolicyResult, _ decision: RulesetDecision) -> Agreement {
+        if decision.ruleset.isEmpty, case .reject(let text) = decision.action {
+            // Refused by the MTA after the rulesets (`User unknown` has no ruleset= line): the call passed.
+            let accepted = result.kind == .accept || result.kind == .relay
+            return Agreement(accepted ? .agrees : .disagrees, "passed, then refused by the MTA itself: \(text)")
+        }
         switch decision.action {
         case .discard:
             return Agreement(result.kind == .discard ? .agrees : .disagrees, "logged: discard")
