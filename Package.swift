@@ -66,13 +66,17 @@ let package = Package(
             dependencies: ["RecordedSessions", "LogGenerator", "AccessPolicy"],
             swiftSettings: swiftSettings
         ),
-                // Depends on the CLI target so `swift test` builds the `accesspolicy` binary the CLI tests run.
+        // Depends on the CLI target so `swift test` builds the `accesspolicy` binary the CLI tests run.
         .testTarget(
             name: "AccessMapTests",
             dependencies: ["AccessMap", "GDBMStore", "AccessPolicyCLI"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AccessPolicyTests",
+            dependencies: ["AccessPolicy", "AccessMap", "GDBMStore"],
+            swiftSettings: swiftSettings
+        ),
         // Depends on the CLI target so the replay/diff/test CLI tests can run the built binary.
         .testTarget(
             name: "PolicyReplayTests",

@@ -16,13 +16,19 @@ public enum Tokenizer {
     public static let defaultOperatorCharacters = ".:%@!^/[]+"
 
     /// Tokenizes UTF-8 text with the default operator characters.
-    public static func tokenize(_ text: String) -> [Token] {
-        tokenize(bytes: Array(text.utf8))
+    ///
+    /// - Parameters:
+    ///   - text: The text.
+    ///   - parenthesesAreComments: `true` (macro and map values) removes `(…)` comments; `false` (an address
+    ///   typed into `sendmail -bt`) makes `(` and `)` operator tokens like the others.
+    public static func tokenize(_ text: String, parenthesesAreComments: Bool = true) -> [Token] {
+        tokenize(bytes: Array(text.utf8), parenthesesAreComments: parenthesesAreComments)
     }
 
-    /// Tokenizes bytes with the default operator characters.
-    public static func tokenize(bytes: some Collection<UInt8>) -> [Token] {
+    /// Tokenizes bytes with the default operator characters (see ``tokenize(_:parenthesesAreComments:)``).
+    public static func tokenize(bytes: some Collection<UInt8>, parenthesesAreComments: Bool = true) -> [Token] {
         var scanner = Scanner()
+        scanner.commentsEnabled = parenthesesAreComments
         for byte in bytes { scanner.feed(byte) }
         return scanner.finish()
     }
@@ -46,6 +52,7 @@ public enum Tokenizer {
         var escaped = false
         var commentDepth = 0
         var angleDepth = 0
+        var commentsEnabled = true
 
         mutating func flush() {
             guard !current.isEmpty else { return }
@@ -79,6 +86,12 @@ public enum Tokenizer {
                     inQuote = false
                     flush()
                 }
+                return
+            }
+            if !commentsEnabled && (byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")")) {
+                flush()
+                current.append(byte)
+                flush()
                 return
             }
             switch byte {
@@ -118,9 +131,7 @@ public enum Tokenizer {
                 current.append(UInt8(ascii: "\""))
             }
             flush()
-            if commentDepth == 0 {
-                for _ in 0..<max(angleDepth, 0) { tokens.append(Token.greaterThan) }
-            }
+            for _ in 0..<max(angleDepth, 0) { tokens.append(Token.greaterThan) }
             return tokens
         }
     }

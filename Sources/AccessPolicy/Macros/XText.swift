@@ -84,5 +84,7 @@ public struct XText: Hashable, Sendable, CustomStringConvertible {
 public struct XTextError: Error, Hashable, Sendable, CustomStringConvertible {
     /// 1-based byte offset of the bad `+`.
     public var offset: Int
+    /// Creates an error.
+    public init(offset: Int) { self.offset = offset }
     public var description: String { "\(offset): '+' must be followed by two hex digits" }
 }

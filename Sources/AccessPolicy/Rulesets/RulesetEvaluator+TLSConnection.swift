@@ -8,7 +8,7 @@ extension RulesetEvaluator {
     }
 
     /// TLS_connection: `verify $| <requirement> …`.
-    mutating func tlsConnection(verify: [Token], tail: [Token]) -> RulesetResult {
+    mutating func tlsConnection(verify: [Token], tail: [Token]) throws(RulesetAbort) -> RulesetResult {
         // Keep only the first group: `$* $| <$*>$*`.
         var requirement: [Token]? = nil
         if let (content, _) = Workspace.leadingGroup(tail[...]) { requirement = Array(content) }
@@ -66,7 +66,7 @@ extension RulesetEvaluator {
         }
 
         // Bits check: max({cipher_bits}, {auth_ssf}) against the requirement.
-        let strength = Self.max(macros.tokens(.cipherBits) + [Token(":")] + macros.tokens(.authSSF))
+        let strength = Self.max((try expand(.cipherBits)) + [Token(":")] + (try expand(.authSSF)))
         if strength.count == 1, Workspace.strtol(strength[0].text) < Workspace.strtol(required.text) {
             return .error(
                 host: status,
@@ -76,15 +76,21 @@ extension RulesetEvaluator {
 
         // Extensions: `++`-separated, checked left to right by TLS_req.
         if extensions.isEmpty { return .ok }
-        return tlsRequirementExtensions(TLSRequirement.splitExtensions(extensions), code: code, status: status)
+        return try tlsRequirementExtensions(TLSRequirement.splitExtensions(extensions), code: code, status: status)
     }
 
     /// The reply for a `VERIFY` requirement when `{verify}` is not OK/TRUSTED.
+    ///
+    /// sendmail's patterns let the extension group reach over a `{verify}` that ends in `>`: such a value reads as
+    /// empty ("authentication required"), and `<x> FAIL` reads as `FAIL`.
     func verificationFailure(_ verify: [Token], code: [Token], status: [Token], extensions: [Token]) -> RulesetResult {
         let reason: String
-        if verify.isEmpty {
+        let n = verify.count
+        if n == 0 || verify[n - 1] == Workspace.close {
             reason = " authentication required"
-        } else if verify.count == 1, let word = Self.verifyFailureWords.first(where: { verify[0].matches($0.0) }) {
+        } else if n == 1 || verify[n - 2] == Workspace.close,
+            let word = Self.verifyFailureWords.first(where: { verify[n - 1].matches($0.0) })
+        {
             reason = word.1
         } else {
             // sendmail's text shows the requirement's extension list here, not the {verify} value.
@@ -102,7 +108,9 @@ extension RulesetEvaluator {
     ///
     /// The groups are kept as one token list because sendmail's patterns can reach across them: an empty
     /// `CN:`/`CS:`/`CI:` argument followed by another group compares against `> <` and that group's text.
-    mutating func tlsRequirementExtensions(_ groups: [[Token]], code: [Token], status: [Token]) -> RulesetResult {
+    mutating func tlsRequirementExtensions(_ groups: [[Token]], code: [Token], status: [Token]) throws(RulesetAbort)
+        -> RulesetResult
+    {
         var ws: [Token] = []
         for group in groups { ws += [Workspace.open] + group + [Workspace.close] }
         let colon = Token(":")
@@ -124,24 +132,26 @@ extension RulesetEvaluator {
         func failure(_ what: String, _ actual: [Token], _ tail: String, _ expected: [Token]) -> RulesetResult {
             .error(host: status, text: code + [Workspace.quoted(what)] + actual + [Workspace.quoted(tail)] + expected)
         }
-        func notAcceptable() -> RulesetResult {
+        func notAcceptable() throws(RulesetAbort) -> RulesetResult {
             .error(
                 host: status,
-                text: code + [Workspace.quoted(" Cert Issuer ")] + macros.tokens(.certIssuer)
+                text: code + [Workspace.quoted(" Cert Issuer ")] + (try expand(.certIssuer))
                     + [Workspace.quoted(" not acceptable")]
             )
         }
 
         pass: while true {
             if ws.isEmpty { return .ok }
+            lastReturn = ws + [Workspace.separator, Workspace.open] + code + [colon] + status + [Workspace.close]
             if ws.count >= 3 && ws[0] == Workspace.open && ws[1].matches("CN") && ws[2] == Workspace.close {
-                ws = [Workspace.open, ws[1], colon] + macros.tokens(.tlsName) + Array(ws[2...])
+                ws = [Workspace.open, ws[1], colon] + (try expand(.tlsName)) + Array(ws[2...])
             }
             let checks: [(String, MacroName, String)] = [
                 ("CN", .cnSubject, " CN "), ("CS", .certSubject, " Cert Subject "), ("CI", .certIssuer, " Cert Issuer "),
             ]
             for (keyword, macro, label) in checks {
-                let actual = macros.tokens(macro)
+                guard startsWith(keyword, colonFollows: true) else { continue }
+                let actual = try expand(macro)
                 if startsWithArgument(keyword, actual) {
                     ws.removeFirst(4 + actual.count)
                     continue pass
@@ -153,7 +163,7 @@ extension RulesetEvaluator {
             if startsWith("CITag", colonFollows: true), ws.count >= 5, ws[4] == Workspace.close {
                 let tag = ws[3]
                 let group: [Token]
-                switch lookup.exactKey(tag: AccessTag(tag.keyTextOfSingle), macros.tokens(.certIssuer)) {
+                switch lookup.exactKey(tag: AccessTag(tag.keyTextOfSingle), try expand(.certIssuer)) {
                 case .notFound, .notSearched: group = [Workspace.question]
                 case .temporaryFailure: group = [Workspace.open, Token("TMPF"), Workspace.close]
                 case .found(let value): group = value.tokens
@@ -161,7 +171,7 @@ extension RulesetEvaluator {
                 ws = [Workspace.open] + group + [Workspace.close] + Array(ws[5...])
             }
             if ws.count >= 3 && ws[0] == Workspace.open && ws[2] == Workspace.close {
-                if ws[1] == Workspace.question { return notAcceptable() }
+                if ws[1] == Workspace.question { return try notAcceptable() }
                 if ws[1].matches("OK") {
                     ws.removeFirst(3)
                     continue pass

@@ -4,10 +4,16 @@ import AccessMap
 ///
 /// One evaluator serves one call (or one `-bt` script): it owns the look-up scratch buffers and a copy of the
 /// session macros, which rulesets may change (`{TLS_Name}`), as sendmail's do.
+/// A rewrite failure (status 65 in `sendmail -bt`): the ruleset stops and the caller sees the last completed
+/// call's result.
+struct RulesetAbort: Error {}
+
 struct RulesetEvaluator {
     let configuration: PolicyConfiguration
     var lookup: AccessLookup
     var macros: SessionMacros
+    /// What the last completed ruleset call returned (`sendmail -bt` shows it when a later rule fails).
+    var lastReturn: [Token] = []
 
     init(configuration: PolicyConfiguration, source: any AccessMapSource, macros: SessionMacros, tracing: Bool) {
         self.configuration = configuration
@@ -45,11 +51,36 @@ struct RulesetEvaluator {
 
     /// D on a name macro, then A on an address macro, then the bare tag, each only while the previous found
     /// nothing (`<?>`), as tls_client, tls_server, try_tls, srv_features and clt_features do.
-    mutating func hostSearch(name: MacroName, address: MacroName, tag: AccessTag) -> [Token] {
-        var tail = domainGroup(macros.tokens(name), tag: tag)
-        if Workspace.startsWithNotFound(tail) { tail = addressGroup(macros.tokens(address), tag: tag) }
+    mutating func hostSearch(name: MacroName, address: MacroName, tag: AccessTag) throws(RulesetAbort) -> [Token] {
+        var tail = domainGroup(try expand(name), tag: tag)
+        lastReturn = tail
+        if Workspace.startsWithNotFound(tail) {
+            tail = addressGroup(try expand(address), tag: tag)
+            lastReturn = tail
+        }
         if Workspace.startsWithNotFound(tail) { tail = bareTagGroup(tag) }
         return tail
+    }
+
+    /// `$&{name}` as a rule sees it: the value's tokens. A value that is not empty but yields no tokens (only
+    /// white space or comments) makes sendmail's rewrite fail: the ruleset stops (``RulesetAbort``).
+    func expand(_ name: MacroName) throws(RulesetAbort) -> [Token] {
+        guard let value = macros[name], !value.isEmpty else { return [] }
+        let tokens = Tokenizer.tokenize(value)
+        if tokens.isEmpty { throw RulesetAbort() }
+        return tokens
+    }
+
+    /// Stores tokens as a macro value (sendmail's `$(macro {name} $@ tokens $)`).
+    mutating func define(_ name: MacroName, _ tokens: [Token]) {
+        var text = ""
+        var previousWasWord = false
+        for token in tokens {
+            if previousWasWord && token.isWord { text += " " }
+            text += token.text
+            previousWasWord = token.isWord
+        }
+        macros[name] = text
     }
 
     static func group(_ result: AccessLookupResult) -> [Token] {

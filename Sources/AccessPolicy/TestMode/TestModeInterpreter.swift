@@ -86,14 +86,34 @@ public struct TestModeInterpreter: Sendable {
         guard let (name, value) = Self.macroName(text) else {
             return .error(TestModeError(line: number, reason: "expected a macro name after .D"))
         }
-        macros[MacroName(name)] = String(value)
+        macros[MacroName(name)] = Self.strippingComment(value)
         return .none
     }
 
+    /// sendmail -bt reads `.D`/`.C` values like configuration lines: an unescaped `#` after the first character
+    /// starts a comment, and `\#` stands for `#`.
+    static func strippingComment(_ value: Substring) -> String {
+        var out: [UInt8] = []
+        let bytes = Array(value.utf8)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "#") {
+                out.append(UInt8(ascii: "#"))
+                i += 2
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "#") && i > 0 { break }
+            out.append(bytes[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private mutating func addToClass(_ text: Substring, number: Int) -> LineOutcome {
-        guard let (name, words) = Self.macroName(text) else {
+        guard let (name, rawWords) = Self.macroName(text) else {
             return .error(TestModeError(line: number, reason: "expected a class name after .C"))
         }
+        let words = Self.strippingComment(rawWords)
         configuration.add(words.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init), to: name)
         return .none
     }
@@ -105,16 +125,47 @@ public struct TestModeInterpreter: Sendable {
         guard !name.isEmpty, !name.contains(",") else {
             return .error(TestModeError(line: number, reason: "unsupported ruleset list '\(text[..<nameEnd])'"))
         }
-        let input = Tokenizer.tokenize(String(text[nameEnd...]))
-        if input.isEmpty {
-            return .error(TestModeError(line: number, reason: "no input after ruleset '\(name)'"))
-        }
+        let ruleset = PolicyRuleset(rawValue: String(name))
         let engine = PolicyEngine(configuration: configuration, source: source)
-        guard let evaluation = engine.run(PolicyRuleset(rawValue: String(name)), input: input, session: macros) else {
+        guard engine.knows(ruleset) else {
             return .error(TestModeError(line: number, reason: "unknown ruleset '\(name)'"))
         }
-        macros = evaluation.macros
-        return .result(evaluation.result.testModeLine)
+        // sendmail -bt reads the input as an address list: each comma-separated part is run in turn and the
+        // last one's result is the answer. A line with no tokens at all runs nothing: nothing resolved, `OK`.
+        var last = RulesetResult.ok
+        for part in Self.addressListParts(text[nameEnd...]) {
+            let input = Tokenizer.tokenize(String(part), parenthesesAreComments: false)
+            if input.isEmpty { continue }
+            guard let evaluation = engine.run(ruleset, input: input, session: macros) else { break }
+            macros = evaluation.macros
+            last = evaluation.result
+        }
+        return .result(last.testModeLine)
+    }
+
+    /// Splits a `-bt` input at commas outside double quotes (a backslash does not protect a comma).
+    static func addressListParts(_ text: Substring) -> [Substring] {
+        var parts: [Substring] = []
+        var start = text.startIndex
+        var inQuote = false
+        var escaped = false
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            if escaped {
+                escaped = false
+            } else if c == "\\" {
+                escaped = inQuote
+            } else if c == "\"" {
+                inQuote.toggle()
+            } else if c == "," && !inQuote {
+                parts.append(text[start..<i])
+                start = text.index(after: i)
+            }
+            i = text.index(after: i)
+        }
+        parts.append(text[start...])
+        return parts
     }
 }
 

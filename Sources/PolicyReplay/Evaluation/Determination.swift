@@ -36,9 +36,10 @@ public enum Determination: Hashable, Sendable {
         step: PolicyStep,
         result: PolicyResult,
         requirement: TLSRequirement?,
-        settings: RelaySettings,
+        configuration: PolicyConfiguration,
         addressKeys: AddressKeyIndex?
     ) -> Determination {
+        let settings = configuration.relay
         let unknown = step.unknownMacros
         var missing: Set<MacroName> = []
         let names: [MacroName]
@@ -52,15 +53,17 @@ public enum Determination: Hashable, Sendable {
         switch step.ruleset {
         case .tlsServer: addressTags = ["tls_srv"]
         case .tryTLS: addressTags = ["try_tls"]
-        case .tlsClient, RelayRulesetName.checkMail: addressTags = ["tls_clt"]
-        case RelayRulesetName.checkRcpt:
+        case .tlsClient, .checkMail: addressTags = ["tls_clt"]
+        case .checkRcpt:
             addressTags = ["connect", ""] + (settings.delayChecks ? ["tls_clt"] : [])
         default: addressTags = ["connect", ""]
         }
-        let rListsAddresses = settings.members(of: "R").contains { AddressKeyIndex.isAddress(Array($0.utf8)[...]) }
+        let rListsAddresses = configuration.members(of: "R").words.contains {
+            AddressKeyIndex.isAddress(Array($0.utf8)[...])
+        }
         let addressMatters =
             addressKeys.map { $0.hasAddressKeys(forAnyOf: addressTags) } ?? true
-            || (step.ruleset == RelayRulesetName.checkRcpt && rListsAddresses)
+            || (step.ruleset == .checkRcpt && rListsAddresses)
         func needs(_ macros: [MacroName]) {
             for name in macros where unknown.contains(name) {
                 if (name == .clientAddr || name == .serverAddr) && !addressMatters { continue }
@@ -109,13 +112,13 @@ public enum Determination: Hashable, Sendable {
             needs([.verify])
             let verify = step.macros[.verify]
             if unknown.contains(.verify) || verify == "OK" || verify == "TRUSTED" { needs([.certIssuer, .certSubject]) }
-        case RelayRulesetName.checkRelay:
+        case .checkRelay:
             needs(names)
             if settings.useClientPTR { needs(["client_ptr"]) }
-        case RelayRulesetName.checkMail:
+        case .checkMail:
             tlsNeeds()
             needs([.clientName, .mailFrom])
-        case RelayRulesetName.checkRcpt:
+        case .checkRcpt:
             let granting: Set<MacroName> = [.authType, .authAuthen, .authSSF, .verify, .certIssuer, .certSubject]
             var relayFacts: [MacroName] = [.clientAddr, .clientName, .authType, .authAuthen, .verify]
             // The sender matters only to relay_mail_from / relay_local_from, and to delay_checks' check_mail.
@@ -143,9 +146,9 @@ public enum Determination: Hashable, Sendable {
 
     static func argumentMacro(_ ruleset: PolicyRuleset, _ index: Int) -> MacroName {
         switch ruleset {
-        case RelayRulesetName.checkRelay: return index == 0 ? .clientName : .clientAddr
-        case RelayRulesetName.checkMail: return .mailFrom
-        case RelayRulesetName.checkRcpt: return MacroName("rcpt_addr")
+        case .checkRelay: return index == 0 ? .clientName : .clientAddr
+        case .checkMail: return .mailFrom
+        case .checkRcpt: return MacroName("rcpt_addr")
         case .tryTLS: return .serverName
         default: return .verify
         }

@@ -71,18 +71,6 @@ public struct PolicyResult: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Reads a relay-ruleset result (``AccessPolicy/RelayResult``).
-    public init(_ result: RelayResult, ruleset: PolicyRuleset) {
-        let line = result.btLine
-        switch result {
-        case .mailer(let name, let host, let text):
-            let hostText = host.isEmpty ? nil : host.assembledText()
-            self.init(mailer: name.text, host: hostText, text: text.assembledText(), line: line, ruleset: ruleset)
-        case .workspace(let tokens):
-            self.init(workspace: tokens, line: line)
-        }
-    }
-
     private init(mailer: String, host: String?, text: String, line: String, ruleset: PolicyRuleset) {
         if Token.asciiCaseInsensitiveEqual(mailer, "error") {
             if let host, Token.asciiCaseInsensitiveEqual(host, "quarantine") {

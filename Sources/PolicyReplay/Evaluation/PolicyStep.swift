@@ -107,18 +107,10 @@ public struct PolicyStep: Hashable, Sendable {
     public var callText: String {
         let args = arguments.map { $0 ?? "?" }
         switch ruleset {
-        case .tlsClient, RelayRulesetName.checkRelay:
+        case .tlsClient, .checkRelay:
             return "\(ruleset.rawValue) \(args.joined(separator: " $| "))"
         case .relayTLS: return ruleset.rawValue
         default: return ([ruleset.rawValue] + args).joined(separator: " ")
         }
     }
-}
-
-/// The relay rulesets by name (kept apart from ``AccessPolicy/PolicyRuleset``'s own constants, which the engine
-/// may add).
-enum RelayRulesetName {
-    static let checkRelay = PolicyRuleset(rawValue: "check_relay")
-    static let checkMail = PolicyRuleset(rawValue: "check_mail")
-    static let checkRcpt = PolicyRuleset(rawValue: "check_rcpt")
 }

@@ -32,7 +32,7 @@ struct RuleDescriber {
         switch step.ruleset {
         case .tlsClient, .tlsServer, .tlsRecipient:
             return tlsRule(outcome)
-        case RelayRulesetName.checkMail where requirement != nil && !result.kind.continues:
+        case .checkMail where requirement != nil && !result.kind.continues:
             return "check_mail runs tls_client first: " + tlsRule(outcome)
         case .tryTLS:
             guard let decisive, case .found(let text) = lookups[decisive].outcome else {

@@ -49,7 +49,7 @@ public enum TestModeExplainer {
         }
         arguments.append(current.assembledText())
         let step = PolicyStep(ruleset: ruleset, arguments: arguments, macros: macros)
-        let requirement = ReplayPolicy.firstFound(trace).map {
+        let requirement = ReplayPolicy.requirement(in: trace, ruleset: ruleset).map {
             TLSRequirement($0, tlsClass: configuration.members(of: "Tls"))
         }
         return RuleDescriber(

@@ -214,14 +214,14 @@ public struct PolicyTestRunner: Sendable {
         case .tlsServer: arguments = [macros.value(.verify)]
         case .tryTLS: arguments = [macros.value(.serverName)]
         case .relayTLS: arguments = []
-        case RelayRulesetName.checkRelay:
+        case .checkRelay:
             if let argument {
                 let parts = argument.split(separator: "$|", maxSplits: 1).map { String($0).trimmingSpaces() }
                 arguments = [parts[0], parts.count > 1 ? parts[1] : ""]
             } else {
                 arguments = [macros.value(.clientName), macros.value(.clientAddr)]
             }
-        case RelayRulesetName.checkMail:
+        case .checkMail:
             guard let sender = argument ?? macros[.mailFrom] else { return nil }
             arguments = [sender]
         default:
@@ -229,7 +229,7 @@ public struct PolicyTestRunner: Sendable {
             arguments = [argument]
         }
         var session = macros
-        if ruleset == RelayRulesetName.checkMail, session[.mailFrom] == nil { session[.mailFrom] = arguments[0] }
+        if ruleset == .checkMail, session[.mailFrom] == nil { session[.mailFrom] = arguments[0] }
         return PolicyStep(ruleset: ruleset, arguments: arguments, macros: session)
     }
 
@@ -262,7 +262,7 @@ public struct PolicyTestRunner: Sendable {
         }
         switch step.ruleset {
         case .tlsClient: return step.arguments.count > 1 && step.arguments[1] == argument
-        case RelayRulesetName.checkRelay:
+        case .checkRelay:
             return step.callText.hasSuffix(argument) || step.arguments.first == argument
         default:
             return bare(step.arguments.first ?? nil) == bare(argument) || bare(step.recipient) == bare(argument)
