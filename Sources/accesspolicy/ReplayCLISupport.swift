@@ -2,11 +2,11 @@ import PolicyReplay
 import RecordedSessions
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Output plumbing shared by `replay`, `diff` and `test` (no policy logic here).

@@ -45,7 +45,10 @@ struct PolicyDiffAndTestFileTests {
         let results = try PolicyTestRunner().run(file)
         #expect(results.count == 2)
         #expect(!results[0].passed)
-        #expect(results[0].description == "FAIL unverified: tls_client STARTTLS: expected OK, got 454 4.7.0 authentication failed")
+        #expect(
+            results[0].description
+                == "FAIL unverified: tls_client STARTTLS: expected OK, got 454 4.7.0 authentication failed"
+        )
         #expect(results[1].passed)
     }
 
@@ -84,12 +87,15 @@ struct PolicyDiffAndTestFileTests {
         #expect(results[0].message?.contains("{client_name}") == true)
     }
 
-    @Test("unknown keys and missing parts are errors with a position", arguments: [
-        ("map_text: x\nsessions: []\nfoo: 1\n", "3:", "unknown key 'foo'"),
-        ("sessions: []\n", "", "no 'map'"),
-        ("map_text: x\nsessions:\n  - name: a\n    macros: {}\n", "3:", "has no 'expect'"),
-        ("map_text: x\nsessions:\n  - name: a\n    expect: {tls_server: OK}\n", "3:", "either 'macros' or 'log'"),
-    ])
+    @Test(
+        "unknown keys and missing parts are errors with a position",
+        arguments: [
+            ("map_text: x\nsessions: []\nfoo: 1\n", "3:", "unknown key 'foo'"),
+            ("sessions: []\n", "", "no 'map'"),
+            ("map_text: x\nsessions:\n  - name: a\n    macros: {}\n", "3:", "has no 'expect'"),
+            ("map_text: x\nsessions:\n  - name: a\n    expect: {tls_server: OK}\n", "3:", "either 'macros' or 'log'"),
+        ]
+    )
     func yamlErrors(yaml: String, position: String, reason: String) {
         do {
             _ = try PolicyTestFile.parse(yaml: yaml, path: "t.yaml")

@@ -18,7 +18,11 @@ struct ReplayCLITests {
     @Test("replay prints one block per session and a summary; - reads standard input")
     func replayTable() throws {
         let log = try Data(contentsOf: URL(fileURLWithPath: fixture("logs/seed-004.log")))
-        let result = try run(Tools.accesspolicy, ["replay", "--map", dir.path + "/articles.db", "-"], stdin: Array(log))
+        let result = try run(
+            Tools.accesspolicy,
+            ["replay", "--map", dir.path + "/articles.db", "-"],
+            stdin: Array(log)
+        )
         defer { dir.remove() }
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("session 2: sendmail outbound, pid 1663"))
@@ -33,7 +37,10 @@ struct ReplayCLITests {
     func replayJSON() throws {
         let result = try run(
             Tools.accesspolicy,
-            ["replay", "--map", dir.path + "/articles.db", "--format", "json", "--explain", fixture("logs/seed-004.log")]
+            [
+                "replay", "--map", dir.path + "/articles.db", "--format", "json", "--explain",
+                fixture("logs/seed-004.log"),
+            ]
         )
         defer { dir.remove() }
         #expect(result.status == 0, "\(result.stderr)")
@@ -47,10 +54,16 @@ struct ReplayCLITests {
     @Test("replay: a missing map or log is a clear error, not an empty replay")
     func replayErrors() throws {
         defer { dir.remove() }
-        let noMap = try run(Tools.accesspolicy, ["replay", "--map", dir.path + "/missing.db", fixture("logs/seed-004.log")])
+        let noMap = try run(
+            Tools.accesspolicy,
+            ["replay", "--map", dir.path + "/missing.db", fixture("logs/seed-004.log")]
+        )
         #expect(noMap.status != 0)
         #expect(noMap.stderr.contains("missing.db: cannot read the access map"))
-        let noLog = try run(Tools.accesspolicy, ["replay", "--map", dir.path + "/articles.db", dir.path + "/nothing.log"])
+        let noLog = try run(
+            Tools.accesspolicy,
+            ["replay", "--map", dir.path + "/articles.db", dir.path + "/nothing.log"]
+        )
         #expect(noLog.status != 0)
         #expect(noLog.stderr.contains("nothing.log: cannot open the log"))
     }
@@ -58,7 +71,11 @@ struct ReplayCLITests {
     @Test("diff exits 1 and groups the change; the same map twice exits 0")
     func diff() throws {
         defer { dir.remove() }
-        let empty = try run(Tools.accesspolicy, ["makemap", "gdbm", dir.path + "/empty"], stdin: Array("# none\n".utf8))
+        let empty = try run(
+            Tools.accesspolicy,
+            ["makemap", "gdbm", dir.path + "/empty"],
+            stdin: Array("# none\n".utf8)
+        )
         try #require(empty.status == 0)
         let changed = try run(
             Tools.accesspolicy,
@@ -68,7 +85,10 @@ struct ReplayCLITests {
         #expect(changed.stdout.contains("try_tls: OK → no STARTTLS: 2 sessions (2 calls)"))
         let same = try run(
             Tools.accesspolicy,
-            ["diff", "--old", dir.path + "/articles.db", "--new", dir.path + "/articles.db", fixture("logs/seed-004.log")]
+            [
+                "diff", "--old", dir.path + "/articles.db", "--new", dir.path + "/articles.db",
+                fixture("logs/seed-004.log"),
+            ]
         )
         #expect(same.status == 0)
         #expect(same.stdout.contains("== 0 of 3 sessions change"))
@@ -91,7 +111,11 @@ struct ReplayCLITests {
         """.write(toFile: failing, atomically: true, encoding: .utf8)
         let failed = try run(Tools.accesspolicy, ["test", failing])
         #expect(failed.status == 1)
-        #expect(failed.stdout.contains("FAIL weak: tls_server: expected OK, got 454 4.7.0 encryption too weak 56 less than 112"))
+        #expect(
+            failed.stdout.contains(
+                "FAIL weak: tls_server: expected OK, got 454 4.7.0 encryption too weak 56 less than 112"
+            )
+        )
         let broken = dir.path + "/broken.yaml"
         try "sessions: []\n".write(toFile: broken, atomically: true, encoding: .utf8)
         let unreadable = try run(Tools.accesspolicy, ["test", broken])

@@ -57,7 +57,10 @@ struct ReplayDecisionTests {
             unknownMacros: [.cipherBits, .authSSF]
         )
         let unknown = policy.evaluate(step)
-        #expect(unknown.determination == .undetermined(missing: [.authSSF, .cipherBits], assumption: Determination.emptyAssumption))
+        #expect(
+            unknown.determination
+                == .undetermined(missing: [.authSSF, .cipherBits], assumption: Determination.emptyAssumption)
+        )
         #expect(unknown.result.summary == "454 4.7.0 encryption too weak 0 less than 128")
         step.unknownMacros = []
         step.macros[.cipherBits] = "256"
@@ -72,10 +75,20 @@ struct ReplayDecisionTests {
         var macros = SessionMacros()
         macros[.clientName] = "b.example"
         macros[.clientAddr] = "192.0.2.2"
-        let other = PolicyStep(ruleset: .tlsClient, arguments: ["OK", "MAIL"], macros: macros, unknownMacros: [.cipherBits])
+        let other = PolicyStep(
+            ruleset: .tlsClient,
+            arguments: ["OK", "MAIL"],
+            macros: macros,
+            unknownMacros: [.cipherBits]
+        )
         #expect(policy.evaluate(other).determination == .determined)
         macros[.clientName] = "a.example"
-        let failed = PolicyStep(ruleset: .tlsClient, arguments: ["FAIL", "MAIL"], macros: macros, unknownMacros: [.cipherBits])
+        let failed = PolicyStep(
+            ruleset: .tlsClient,
+            arguments: ["FAIL", "MAIL"],
+            macros: macros,
+            unknownMacros: [.cipherBits]
+        )
         #expect(policy.evaluate(failed).determination == .determined)
         #expect(policy.evaluate(failed).result.summary == "454 4.7.0 authentication failed")
     }
@@ -84,7 +97,12 @@ struct ReplayDecisionTests {
     func addressKeys() throws {
         var macros = SessionMacros()
         macros[.clientName] = "a.example"
-        let step = PolicyStep(ruleset: .tlsClient, arguments: ["OK", "MAIL"], macros: macros, unknownMacros: [.clientAddr])
+        let step = PolicyStep(
+            ruleset: .tlsClient,
+            arguments: ["OK", "MAIL"],
+            macros: macros,
+            unknownMacros: [.clientAddr]
+        )
         let withoutAddresses = try policy(map: "TLS_Clt:b.example\tVERIFY\nConnect:10.1\tREJECT\n")
         #expect(withoutAddresses.evaluate(step).determination == .determined)
         let withAddresses = try policy(map: "TLS_Clt:10.1\tVERIFY\n")
@@ -132,7 +150,9 @@ struct ReplayDecisionTests {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let type = try #require(object["type"] as? String)
             if type == "decision" {
-                for key in ["session", "ruleset", "arguments", "kind", "result", "bt", "determined", "agreement", "explain"] {
+                for key in [
+                    "session", "ruleset", "arguments", "kind", "result", "bt", "determined", "agreement", "explain",
+                ] {
                     #expect(object[key] != nil, "missing \(key)")
                 }
             } else {

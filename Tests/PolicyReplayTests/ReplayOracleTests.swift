@@ -90,13 +90,20 @@ struct ReplayOracleTests {
                 compared += 1
                 let sendmail = String(line.dropFirst(3))
                 if sendmail != engine {
-                    mismatches.append("\(path): \(recorded[index - 1])\n    sendmail: \(sendmail)\n    replay:   \(engine)")
+                    mismatches.append(
+                        "\(path): \(recorded[index - 1])\n    sendmail: \(sendmail)\n    replay:   \(engine)"
+                    )
                 }
             }
         }
-        print("replay vs sendmail: \(report.sessions) sessions replayed, \(cases.count) sampled, \(compared) calls compared")
+        print(
+            "replay vs sendmail: \(report.sessions) sessions replayed, \(cases.count) sampled, \(compared) calls compared"
+        )
         #expect(compared >= sampleSize, "too few calls compared")
-        #expect(mismatches.isEmpty, "\(mismatches.count) differences:\n\(mismatches.prefix(20).joined(separator: "\n"))")
+        #expect(
+            mismatches.isEmpty,
+            "\(mismatches.count) differences:\n\(mismatches.prefix(20).joined(separator: "\n"))"
+        )
     }
 
     /// A conformance case file for one session: the map, then per call the macros the replay used and the call.

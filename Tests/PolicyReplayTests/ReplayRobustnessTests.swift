@@ -20,7 +20,9 @@ struct ReplayRobustnessTests {
         let (sessions, report) = try replayFixture("malformed.log", policy: policy)
         let log = try #require(report.logs.first?.statistics)
         #expect(log.linesRead >= 16)
-        #expect(log.linesRead == log.linesParsed + log.totalIgnored + log.totalUnparseable + log.continuationLinesJoined)
+        #expect(
+            log.linesRead == log.linesParsed + log.totalIgnored + log.totalUnparseable + log.continuationLinesJoined
+        )
         #expect(log.totalUnparseable > 0)
         #expect(log.linesWithInvalidUTF8 > 0 || log.linesWithNUL > 0)
         #expect(report.sessions == sessions.count)
@@ -36,7 +38,9 @@ struct ReplayRobustnessTests {
         let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let (_, report) = try replay(bytes, policy: policy)
         let log = try #require(report.logs.first?.statistics)
-        #expect(log.linesRead == log.linesParsed + log.totalIgnored + log.totalUnparseable + log.continuationLinesJoined)
+        #expect(
+            log.linesRead == log.linesParsed + log.totalIgnored + log.totalUnparseable + log.continuationLinesJoined
+        )
     }
 
     @Test("a log cut in the middle of a line replays the complete sessions and counts the cut line")

@@ -65,10 +65,13 @@ struct SeedReplayTests {
         #expect(relayTLS.determination == .determined)
     }
 
-    @Test("the shipped policy tests for the seeds' scenarios all pass", arguments: [
-        "tls-clt-verify-80.yaml", "tls-srv-encr-112.yaml", "opportunistic-tls.yaml", "try-tls-no.yaml",
-        "certissuer-relay.yaml", "certissuer-external-trusted.yaml",
-    ])
+    @Test(
+        "the shipped policy tests for the seeds' scenarios all pass",
+        arguments: [
+            "tls-clt-verify-80.yaml", "tls-srv-encr-112.yaml", "opportunistic-tls.yaml", "try-tls-no.yaml",
+            "certissuer-relay.yaml", "certissuer-external-trusted.yaml",
+        ]
+    )
     func shippedPolicyTests(name: String) throws {
         let file = try PolicyTestFile.load(path: fixture("policy-tests/" + name))
         let results = try PolicyTestRunner().run(file)

@@ -27,7 +27,11 @@ func policy(map text: String, config: String? = nil) throws -> ReplayPolicy {
 }
 
 /// Replays bytes; returns every session's decisions (sorted by session) and the report.
-func replay(_ bytes: [UInt8], policy: ReplayPolicy, explain: Bool = false) throws -> (
+func replay(
+    _ bytes: [UInt8],
+    policy: ReplayPolicy,
+    explain: Bool = false
+) throws -> (
     [ReplaySessionResult], ReplayReport
 ) {
     var results: [ReplaySessionResult] = []
@@ -57,7 +61,12 @@ struct ProcessResult {
     var stderr: String
 }
 
-func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String]? = nil)
+func run(
+    _ executable: String,
+    _ arguments: [String],
+    stdin: [UInt8]? = nil,
+    environment: [String: String]? = nil
+)
     throws -> ProcessResult
 {
     let process = Process()

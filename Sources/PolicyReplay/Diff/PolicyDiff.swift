@@ -1,5 +1,5 @@
-public import RecordedSessions
 import AccessPolicy
+public import RecordedSessions
 
 /// Compares two policies (typically two versions of an access map) on the same recorded sessions: which
 /// decisions change, grouped by change.

@@ -40,11 +40,12 @@ public struct AddressKeyIndex: Hashable, Sendable {
     public static func scan(gdbmPath path: String) throws -> AddressKeyIndex {
         let database = try GDBMDatabase(path: path, mode: .readOnly, lock: false)
         var index = AddressKeyIndex()
-        try database.forEach { key, _ in
+        func visit(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
             var bytes = Array(key)
             if bytes.last == 0 { bytes.removeLast() }
             index.add(key: bytes.map(Token.asciiLowercased))
         }
+        try database.forEach(visit)
         return index
     }
 }

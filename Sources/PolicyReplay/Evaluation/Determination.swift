@@ -111,7 +111,9 @@ public enum Determination: Hashable, Sendable {
         case .relayTLS:
             needs([.verify])
             let verify = step.macros[.verify]
-            if unknown.contains(.verify) || verify == "OK" || verify == "TRUSTED" { needs([.certIssuer, .certSubject]) }
+            if unknown.contains(.verify) || verify == "OK" || verify == "TRUSTED" {
+                needs([.certIssuer, .certSubject])
+            }
         case .checkRelay:
             needs(names)
             if settings.useClientPTR { needs(["client_ptr"]) }

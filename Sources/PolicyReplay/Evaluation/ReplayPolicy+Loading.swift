@@ -3,11 +3,11 @@ import AccessPolicy
 import GDBMStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// A policy that cannot be loaded: unreadable configuration, missing or unreadable map, bad map text.
@@ -65,7 +65,10 @@ extension ReplayPolicy {
     }
 
     /// An in-memory map from makemap text and the index of its address keys.
-    public static func mapSourceAndIndex(text: String, name: String = "<map>") throws(PolicyLoadError) -> (
+    public static func mapSourceAndIndex(
+        text: String,
+        name: String = "<map>"
+    ) throws(PolicyLoadError) -> (
         source: any AccessMapSource, addressKeys: AddressKeyIndex
     ) {
         let (entries, errors) = AccessMapParser().entries(in: Array(text.utf8))

@@ -24,7 +24,8 @@ extension PolicyTestFile {
     ///   - yaml: The text.
     ///   - path: A name for messages.
     /// - Throws: ``PolicyTestFileError``.
-    public static func parse(yaml: String, path: String = "<policy test>") throws(PolicyTestFileError) -> PolicyTestFile {
+    public static func parse(yaml: String, path: String = "<policy test>") throws(PolicyTestFileError) -> PolicyTestFile
+    {
         let reader = NodeReader(path: path)
         let root: Node?
         do {
@@ -55,7 +56,8 @@ extension PolicyTestFile {
             case "sessions":
                 guard let sequence = value.sequence else { throw reader.error(value, "'sessions' must be a list") }
                 for item in sequence { sessions.append(try reader.session(item)) }
-            default: throw reader.error(value, "unknown key '\(key)' (known: description, map, map_text, config, sessions)")
+            default:
+                throw reader.error(value, "unknown key '\(key)' (known: description, map, map_text, config, sessions)")
             }
         }
         guard let map else { throw reader.error(root, "no 'map' (a file) or 'map_text' (makemap text)") }
@@ -118,7 +120,10 @@ private struct NodeReader {
                     expectations.append(PolicyExpectation(call, try string(expected, call)))
                 }
             default:
-                throw error(value, "unknown key '\(key)' in a session (known: name, macros, log, session, assume, expect)")
+                throw error(
+                    value,
+                    "unknown key '\(key)' in a session (known: name, macros, log, session, assume, expect)"
+                )
             }
         }
         guard let name else { throw error(node, "a session needs a 'name'") }

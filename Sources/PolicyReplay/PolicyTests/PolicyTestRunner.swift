@@ -3,11 +3,11 @@ import AccessPolicy
 import RecordedSessions
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The outcome of one expectation of one test session.
@@ -114,7 +114,11 @@ public struct PolicyTestRunner: Sendable {
     }
 
     /// Runs one session against a policy.
-    public func run(_ session: PolicyTestSession, policy: ReplayPolicy, file: PolicyTestFile? = nil) throws(PolicyLoadError)
+    public func run(
+        _ session: PolicyTestSession,
+        policy: ReplayPolicy,
+        file: PolicyTestFile? = nil
+    ) throws(PolicyLoadError)
         -> [PolicyTestResult]
     {
         switch session.source {
@@ -272,7 +276,9 @@ public struct PolicyTestRunner: Sendable {
     /// Every session of a small log file, in memory (test logs are small; replays stream instead).
     static func sessions(inLog path: String) throws(PolicyLoadError) -> [RecordedSession] {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw PolicyLoadError("\(path): cannot open the log: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw PolicyLoadError("\(path): cannot open the log: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         var stream = RecordedSessionStream(reader: LogLineReader(fileDescriptor: fd))
         var sessions: [RecordedSession] = []

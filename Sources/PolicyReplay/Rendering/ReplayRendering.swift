@@ -169,14 +169,20 @@ public enum ReplayRendering {
         o.add("by_kind", counts: DecisionKind.allCases.compactMap { k in report.byKind[k].map { (k.rawValue, $0) } })
         o.add("agreement", counts: Agreement.Kind.allCases.map { ($0.rawValue, report.byAgreement[$0] ?? 0) })
         o.add("undetermined", report.undetermined)
-        o.add("undetermined_by_macro", counts: report.undeterminedByMacro.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        o.add(
+            "undetermined_by_macro",
+            counts: report.undeterminedByMacro.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        )
         var byRuleset = JSONObject()
         for name in report.byRuleset.keys.sorted() {
-            byRuleset.add(name, raw: {
-                var c = JSONObject()
-                for (k, n) in report.byRuleset[name]!.sorted(by: { $0.key < $1.key }) { c.add(k.rawValue, n) }
-                return c.rendered
-            }())
+            byRuleset.add(
+                name,
+                raw: {
+                    var c = JSONObject()
+                    for (k, n) in report.byRuleset[name]!.sorted(by: { $0.key < $1.key }) { c.add(k.rawValue, n) }
+                    return c.rendered
+                }()
+            )
         }
         o.add("by_ruleset", raw: byRuleset.rendered)
         var logs: [JSONObject] = []
@@ -190,11 +196,15 @@ public enum ReplayRendering {
             p.add("lines_unparseable", parse.totalUnparseable)
             p.add(
                 "unparseable_by_reason",
-                counts: parse.linesUnparseable.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, $0.value) }
+                counts: parse.linesUnparseable.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                    ($0.key.rawValue, $0.value)
+                }
             )
             p.add(
                 "ignored_by_reason",
-                counts: parse.linesIgnored.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, $0.value) }
+                counts: parse.linesIgnored.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                    ($0.key.rawValue, $0.value)
+                }
             )
             p.add("lines_with_invalid_utf8", parse.linesWithInvalidUTF8)
             p.add("lines_with_nul", parse.linesWithNUL)

@@ -1,5 +1,5 @@
-public import RecordedSessions
 import AccessPolicy
+public import RecordedSessions
 
 /// Counts over a whole replay, in memory that does not grow with the log (counters and a few examples).
 public struct ReplayReport: Hashable, Sendable {
