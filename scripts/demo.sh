@@ -79,7 +79,7 @@ step_replay() {
   show "accesspolicy replay --map \$DEMO/generated.db --config Fixtures/maps/generated.config.yaml --summary-only Fixtures/logs/generated-2500.log | sed -n '1,/^log /p' | sed -n '1,34p' | cut -c1-150"
   heading "The same as JSON Lines (schema: docs/replay.md), first decision"
   show "accesspolicy replay --map \$DEMO/generated.db --format json Fixtures/logs/generated-2500.log | sed -n 1p"
-  heading "Which sessions change if the map adds Try_TLS: NO and an ENCR:256 requirement?"
+  heading "Which sessions change if the map adds Try_TLS: NO and an ENCR:256 requirement? (exit status 1: some do)"
   show "(cat Fixtures/maps/generated.access; printf 'Try_TLS:dest13.example\\tNO\\nTLS_Clt:sender181.example\\tENCR:256\\n') | accesspolicy makemap gdbm \$DEMO/generated-new"
   show "accesspolicy diff --old \$DEMO/generated.db --new \$DEMO/generated-new.db Fixtures/logs/generated-2500.log | cut -c1-150"
 }
