@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "AccessPolicy", targets: ["AccessPolicy"]),
         .library(name: "AccessMap", targets: ["AccessMap"]),
+        .library(name: "PolicyReplay", targets: ["PolicyReplay"]),
         .library(name: "GDBMStore", targets: ["GDBMStore"]),
         .library(name: "AccessPolicyServer", targets: ["AccessPolicyServer"]),
         .executable(name: "accesspolicy", targets: ["AccessPolicyCLI"]),
@@ -38,6 +39,12 @@ let package = Package(
         ),
         // Recorded sessions: sendmail/Postfix syslog lines → sessions → session macros for replay.
         .target(name: "RecordedSessions", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
+        // Replaying recorded sessions against access maps: replay, policy diff, policy tests, explain.
+        .target(
+            name: "PolicyReplay",
+            dependencies: ["RecordedSessions", "AccessPolicy", "AccessMap", "GDBMStore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // Deterministic generator of realistic mixed sendmail/Postfix logs (fixtures, memory measurements).
         .target(name: "LogGenerator", path: "scripts/loggen/LogGenerator", swiftSettings: swiftSettings),
         .executableTarget(
@@ -59,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "AccessPolicyCLI",
             dependencies: [
-                "AccessPolicy", "AccessMap", "GDBMStore", "AccessPolicyServer",
+                "AccessPolicy", "AccessMap", "GDBMStore", "AccessPolicyServer", "PolicyReplay", "RecordedSessions",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,6 +123,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/LoadTest",
+            swiftSettings: swiftSettings
+        ),
+        // Depends on the CLI target so the replay/diff/test CLI tests can run the built binary.
+        .testTarget(
+            name: "PolicyReplayTests",
+            dependencies: ["PolicyReplay", "RecordedSessions", "AccessPolicy", "AccessMap", "LogGenerator", "AccessPolicyCLI"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -64,7 +64,27 @@ step_errors() {
   show "ls -A \$DEMO"
 }
 
-STEPS=(step_build_articles_map step_query step_dump step_debian_default step_errors)
+step_policy_tests() {
+  heading "Policy tests for the articles' scenarios (Fixtures/policy-tests/*.yaml; format: docs/policy-tests.md)"
+  show "accesspolicy test Fixtures/policy-tests/tls-srv-encr-112.yaml Fixtures/policy-tests/try-tls-no.yaml | cut -c1-150"
+  show "accesspolicy test --quiet Fixtures/policy-tests/*.yaml"
+  heading "... why one of them decides what it does (--explain: every key looked up, the match, the rule)"
+  show "accesspolicy test --explain Fixtures/policy-tests/tls-clt-verify-80.yaml | sed -n '5,8p' | cut -c1-150"
+}
+
+step_replay() {
+  heading "Replay a generated mixed sendmail/Postfix log (2,500 sessions) against an access map: two sessions, then the summary"
+  show "accesspolicy makemap gdbm \$DEMO/generated < Fixtures/maps/generated.access"
+  show "accesspolicy replay --map \$DEMO/generated.db Fixtures/logs/generated-2500.log | sed -n '/^session 2:/,/^session 27:/p' | sed -n '1,12p' | cut -c1-150"
+  show "accesspolicy replay --map \$DEMO/generated.db --config Fixtures/maps/generated.config.yaml --summary-only Fixtures/logs/generated-2500.log | sed -n '1,/^log /p' | sed -n '1,34p' | cut -c1-150"
+  heading "The same as JSON Lines (schema: docs/replay.md), first decision"
+  show "accesspolicy replay --map \$DEMO/generated.db --format json Fixtures/logs/generated-2500.log | sed -n 1p"
+  heading "Which sessions change if the map adds Try_TLS: NO and an ENCR:256 requirement? (exit status 1: some do)"
+  show "(cat Fixtures/maps/generated.access; printf 'Try_TLS:dest13.example\\tNO\\nTLS_Clt:sender181.example\\tENCR:256\\n') | accesspolicy makemap gdbm \$DEMO/generated-new"
+  show "accesspolicy diff --old \$DEMO/generated.db --new \$DEMO/generated-new.db Fixtures/logs/generated-2500.log | cut -c1-150"
+}
+
+STEPS=(step_build_articles_map step_query step_dump step_debian_default step_errors step_policy_tests step_replay)
 
 # --- run ------------------------------------------------------------------------------------------------------------
 accesspolicy() { "$TOOL" "$@"; }

@@ -1,6 +1,7 @@
 import AccessMap
 import AccessPolicy
 import ArgumentParser
+import PolicyReplay
 
 #if canImport(Glibc)
     import Glibc
@@ -51,6 +52,9 @@ extension AccessPolicyTool {
         @Flag(name: .long, help: "access_db option lookupdotdomain.")
         var lookupdotdomain = false
 
+        @Flag(name: .long, help: "After each result, list every key looked up, the match and the rule.")
+        var explain = false
+
         func run() throws {
             let file = try config.map { path in try ConfigFile.load(path: path) } ?? ConfigFile()
             guard let map = map ?? file.accessMapPath else {
@@ -70,9 +74,21 @@ extension AccessPolicyTool {
             var number = 0
             while let line = readLine(strippingNewline: true) {
                 number += 1
+                let before = (interpreter.configuration, interpreter.macros)
                 switch interpreter.execute(line, number: number) {
                 case .none: break
-                case .result(let text): print(text)
+                case .result(let text):
+                    print(text)
+                    if explain,
+                        let explanation = TestModeExplainer.explain(
+                            line,
+                            configuration: before.0,
+                            source: source,
+                            macros: before.1
+                        )
+                    {
+                        for explained in explanation.lines(indent: "    ") { print(explained) }
+                    }
                 case .error(let error):
                     failed = true
                     var message = Array("\(error)\n".utf8)
