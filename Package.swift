@@ -38,6 +38,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "AccessMapTests", dependencies: ["AccessMap", "GDBMStore"], swiftSettings: swiftSettings),
+        // Depends on the CLI target so `swift test` builds the `accesspolicy` binary the CLI tests run.
+        .testTarget(
+            name: "AccessMapTests",
+            dependencies: ["AccessMap", "GDBMStore", "AccessPolicyCLI"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -42,13 +42,16 @@ public struct GDBMDatabase: ~Copyable {
     ///   - lock: When `false`, opens with `GDBM_NOLOCK` (readers of a file that is only ever replaced by
     ///     rename, never written in place, need no lock).
     ///   - memoryMap: When `false`, opens with `GDBM_NOMMAP`.
+    ///   - blockSize: For a new database, the block (and bucket) size in bytes, used exactly (`GDBM_BSEXACT`);
+    ///     `nil` lets libgdbm pick the file system's block size. Ignored when an existing file is opened.
     /// - Throws: ``GDBMError`` with operation ``GDBMOperation/open``.
     public init(
         path: String,
         mode: GDBMOpenMode,
         permissions: Int32 = 0o640,
         lock: Bool = true,
-        memoryMap: Bool = true
+        memoryMap: Bool = true,
+        blockSize: Int32? = nil
     ) throws(GDBMError) {
         var flags: Int32
         switch mode {
@@ -60,8 +63,9 @@ public struct GDBMDatabase: ~Copyable {
         flags |= GDBM_CLOEXEC
         if !lock { flags |= GDBM_NOLOCK }
         if !memoryMap { flags |= GDBM_NOMMAP }
+        if blockSize != nil { flags |= GDBM_BSEXACT }
         errno = 0
-        guard let handle = gdbm_open(path, 0, flags, permissions, nil) else {
+        guard let handle = gdbm_open(path, blockSize ?? 0, flags, permissions, nil) else {
             let code = cgdbm_errno()
             let sys = errno
             throw GDBMError(code: code, systemErrno: sys, path: path, operation: .open)

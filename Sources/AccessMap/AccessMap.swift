@@ -1,1 +1,0 @@
-// Access-map text format, makemap-compatible builder, keys and search orders.
