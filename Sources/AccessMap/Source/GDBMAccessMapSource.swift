@@ -3,11 +3,15 @@ public import GDBMStore
 /// An access map in a GDBM file, read through a ``GDBMStore/GDBMReaderPool``.
 ///
 /// Each key is tried as is and then with a trailing NUL (maps built with makemap's `-N`), as sendmail does for a
-/// map declared without `-N`/`-O`; a trailing NUL is removed from values. A read error is reported as
+/// map declared without `-N`/`-O`, until the first hit settles which form the map uses (from then on only that form is tried);
+/// a trailing NUL is removed from values. A miss then costs one `gdbm_fetch`, and nothing is allocated but the
+/// value of a hit. A read error is reported as
 /// ``AccessMapSourceResult/temporaryFailure``.
 public struct GDBMAccessMapSource: AccessMapSource {
     /// The reader pool the look-ups go through.
     public let pool: GDBMReaderPool
+    /// Which NUL form of the keys is tried; shared by all copies of this source.
+    private let nulMode = NULTerminationMode()
 
     /// Wraps an open reader pool.
     public init(pool: GDBMReaderPool) { self.pool = pool }
@@ -33,17 +37,12 @@ public struct GDBMAccessMapSource: AccessMapSource {
     }
 
     public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
-        do {
-            if let value = try pool.withValue(forKey: foldedKey, { Self.stripNUL($0) })?.get() {
-                return .found(value)
-            }
-            var withNUL = [UInt8](foldedKey)
-            withNUL.append(0)
-            let second = try withNUL.withUnsafeBytes { (key) throws(GDBMError) in
+        do throws(GDBMError) {
+            let value = try nulMode.lookup(foldedKey) { (key) throws(GDBMError) in
                 try pool.withValue(forKey: key, { Self.stripNUL($0) })?.get()
             }
-            if let second { return .found(second) }
-            return .notFound
+            guard let value else { return .notFound }
+            return .found(value)
         } catch {
             return .temporaryFailure
         }

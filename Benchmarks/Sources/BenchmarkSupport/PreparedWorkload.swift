@@ -1,0 +1,52 @@
+public import AccessMap
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// A generated workload on disk: the access text, the GDBM map built from it, the sessions and their key chains.
+///
+/// Files are generated once per (lines, seed, generator version) into ``WorkloadFiles/directory`` and reused.
+public final class PreparedWorkload: Sendable {
+    public let workload: Workload
+    /// The makemap input.
+    public let textPath: String
+    /// The GDBM map built from it (by ``AccessMap/MapBuilder``).
+    public let databasePath: String
+    /// tls_client chains: `TLS_Clt:` + name and parents, address and prefixes, bare `TLS_Clt:`.
+    public let tlsClientChains: KeyChains
+    /// tls_client sessions' tokens (name, address), for the bare-chain benchmark.
+    public let tlsClientTokens: [([Token], [Token])]
+
+    /// Generates (or reuses) the files for a map of `lines` lines.
+    public init(lines: Int, sessions: Int = 50_000) throws {
+        let workload = Workload(lines: lines, sessions: sessions)
+        let stem = WorkloadFiles.stem(lines: lines)
+        textPath = stem + ".txt"
+        databasePath = stem + ".db"
+        if !WorkloadFiles.exists(textPath) { try WorkloadFiles.write(workload.text, to: textPath) }
+        if !WorkloadFiles.exists(databasePath) {
+            var rejected: [String] = []
+            _ = try MapBuilder().build(from: workload.text, into: databasePath) { rejected.append($0.description) }
+            guard rejected.isEmpty else { throw WorkloadError("generated map rejected: \(rejected.prefix(3))") }
+        }
+        tlsClientTokens = workload.tlsClientPeers.map { (Tokenizer.tokenize($0.name), Tokenizer.tokenize($0.address)) }
+        tlsClientChains = KeyChains(workload.tlsClientPeers) { lookup, peer in
+            Self.tlsPeerChain(&lookup, peer, tag: .tlsClient)
+        }
+        let chainsPath = stem + ".tls_client.chains"
+        if !WorkloadFiles.exists(chainsPath) { try WorkloadFiles.write(tlsClientChains.text, to: chainsPath) }
+        self.workload = workload
+    }
+
+    /// The searches tls_client / tls_server make: D(name, !Tag), A(address, !Tag), bare `Tag:`.
+    public static func tlsPeerChain(_ lookup: inout AccessLookup, _ peer: PeerSession, tag: AccessTag) {
+        if case .notFound = lookup.domain(Tokenizer.tokenize(peer.name), tag: tag, mark: .tagOnly),
+            lookup.address(Tokenizer.tokenize(peer.address), tag: tag, mark: .tagOnly) != .temporaryFailure
+        {
+            _ = lookup.bareTag(tag)
+        }
+    }
+}
