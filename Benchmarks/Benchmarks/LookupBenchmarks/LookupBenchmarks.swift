@@ -3,6 +3,7 @@ import Benchmark
 import BenchmarkSupport
 import CFloor
 import Dispatch
+import Glibc
 import GDBMStore
 
 // The hot lookup path on a generated 1,000,000-line access map (see BenchmarkSupport/Workload.swift), every figure
@@ -34,6 +35,21 @@ private func withCHandle<R>(_ path: String, _ body: (UnsafeMutableRawPointer) th
 }
 
 let benchmarks: @Sendable () -> Void = {
+    if getenv("BENCH_PROBE") != nil, let work = try? prepared() {
+        try? withCHandle(work.databasePath) { db in
+            let chains = work.tlsClientChains
+            chains.withC { c in
+                let t = cfloor_now()
+                var hits = 0
+                for i in 0..<200_000 {
+                    let k = i % chains.keyCount
+                    let start = Int(chains.keyStart[k])
+                    hits += Int(cfloor_fetch(db, c.pointee.bytes + start, Int32(Int(chains.keyStart[k + 1]) - start)))
+                }
+                print("probe: \((cfloor_now() - t) / 200_000 * 1e9) ns/fetch, hits \(hits)")
+            }
+        }
+    }
     // MARK: raw key fetch
 
     Benchmark("fetch: C floor gdbm_fetch", configuration: lookupConfiguration()) { benchmark, work in

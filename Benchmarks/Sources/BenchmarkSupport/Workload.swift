@@ -1,4 +1,4 @@
-public import AccessMap
+import AccessMap
 import GDBMStore
 
 #if canImport(Glibc)
