@@ -44,5 +44,10 @@ let package = Package(
             dependencies: ["AccessMap", "GDBMStore", "AccessPolicyCLI"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "AccessPolicyTests",
+            dependencies: ["AccessPolicy", "AccessMap", "GDBMStore"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -16,6 +16,13 @@ public struct AccessLookup {
     /// When not `nil`, every key looked up is appended, in order, with the map's answer.
     public var trace: [AccessLookupTraceEntry]?
 
+    /// The tokens of the map's last answer as sendmail would insert them: the value's tokens after `%`
+    /// substitution when found (even for `?` or a `<TMPF>` ending), the key followed by `<TMPF>` (sendmail's
+    /// `-T<TMPF>` appended to the key) after a temporary failure, empty when not found.
+    ///
+    /// Rulesets whose workspace shows the raw answer (an empty key that D cannot normalise) need it.
+    public private(set) var lastAnswerTokens: [Token] = []
+
     private var sentKey: [UInt8] = []
     private var foldedKey: [UInt8] = []
 
@@ -239,11 +246,14 @@ public struct AccessLookup {
         }
         switch answer {
         case .notFound:
+            lastAnswerTokens = []
             return .notFound
         case .temporaryFailure:
+            lastAnswerTokens = Tokenizer.tokenize(bytes: sentKey + Array("<TMPF>".utf8))
             return .temporaryFailure
         case .found(let bytes):
             let tokens = Tokenizer.tokenize(bytes: Self.substitutePercent(bytes, key: sentKey))
+            lastAnswerTokens = tokens
             if tokens.count == 1 && tokens[0].text == "?" { return .notFound }
             if Self.endsWithTemporaryFailureMark(tokens) { return .temporaryFailure }
             return .found(AccessMapValue(tokens: tokens, key: String(decoding: sentKey, as: UTF8.self)))

@@ -45,6 +45,9 @@ public struct Token: Hashable, Sendable, CustomStringConvertible {
         return true
     }
 
+    /// Folds one ASCII upper-case byte to lower case (other bytes unchanged), as the access map folds keys.
+    public static func asciiLowercased(_ byte: UInt8) -> UInt8 { asciiLower(byte) }
+
     @inline(__always)
     static func asciiLower(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte

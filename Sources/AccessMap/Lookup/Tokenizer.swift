@@ -16,13 +16,19 @@ public enum Tokenizer {
     public static let defaultOperatorCharacters = ".:%@!^/[]+"
 
     /// Tokenizes UTF-8 text with the default operator characters.
-    public static func tokenize(_ text: String) -> [Token] {
-        tokenize(bytes: Array(text.utf8))
+    ///
+    /// - Parameters:
+    ///   - text: The text.
+    ///   - parenthesesAreComments: `true` (macro and map values) removes `(…)` comments; `false` (an address
+    ///   typed into `sendmail -bt`) makes `(` and `)` operator tokens like the others.
+    public static func tokenize(_ text: String, parenthesesAreComments: Bool = true) -> [Token] {
+        tokenize(bytes: Array(text.utf8), parenthesesAreComments: parenthesesAreComments)
     }
 
-    /// Tokenizes bytes with the default operator characters.
-    public static func tokenize(bytes: some Collection<UInt8>) -> [Token] {
+    /// Tokenizes bytes with the default operator characters (see ``tokenize(_:parenthesesAreComments:)``).
+    public static func tokenize(bytes: some Collection<UInt8>, parenthesesAreComments: Bool = true) -> [Token] {
         var scanner = Scanner()
+        scanner.commentsEnabled = parenthesesAreComments
         for byte in bytes { scanner.feed(byte) }
         return scanner.finish()
     }
@@ -33,8 +39,9 @@ public enum Tokenizer {
         return table
     }()
 
+    /// Whether a byte is white space for sendmail's scanner (space, TAB, LF, VT, FF, CR).
     @inline(__always)
-    static func isSpace(_ byte: UInt8) -> Bool {
+    public static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 
@@ -45,6 +52,7 @@ public enum Tokenizer {
         var escaped = false
         var commentDepth = 0
         var angleDepth = 0
+        var commentsEnabled = true
 
         mutating func flush() {
             guard !current.isEmpty else { return }
@@ -78,6 +86,12 @@ public enum Tokenizer {
                     inQuote = false
                     flush()
                 }
+                return
+            }
+            if !commentsEnabled && (byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")")) {
+                flush()
+                current.append(byte)
+                flush()
                 return
             }
             switch byte {

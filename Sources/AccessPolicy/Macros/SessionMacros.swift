@@ -1,33 +1,62 @@
+public import AccessMap
+
 /// The name of a sendmail macro, without braces: `verify` for `{verify}`, `f` for `$f`.
 public struct MacroName: Hashable, Sendable, RawRepresentable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The name without braces.
     public var rawValue: String
+    /// Creates a name (without braces).
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// Creates a name (without braces).
     public init(_ rawValue: String) { self.rawValue = rawValue }
+    /// Creates a name from a literal.
     public init(stringLiteral value: String) { self.rawValue = value }
     /// `{name}` for long names, `$x` for single-character ones.
     public var description: String { rawValue.count == 1 ? "$\(rawValue)" : "{\(rawValue)}" }
 
+    /// `{verify}`: result of certificate verification (see ``VerifyResult``).
     public static let verify: MacroName = "verify"
+    /// `{cipher_bits}`: effective key length of the TLS cipher.
     public static let cipherBits: MacroName = "cipher_bits"
+    /// `{alg_bits}`: maximum key length of the cipher's algorithm.
     public static let algBits: MacroName = "alg_bits"
+    /// `{auth_ssf}`: SASL security layer strength.
     public static let authSSF: MacroName = "auth_ssf"
+    /// `{cipher}`: cipher suite name.
     public static let cipher: MacroName = "cipher"
+    /// `{tls_version}`: TLS protocol version.
     public static let tlsVersion: MacroName = "tls_version"
+    /// `{cert_subject}`: peer certificate subject DN, xtext-encoded.
     public static let certSubject: MacroName = "cert_subject"
+    /// `{cert_issuer}`: peer certificate issuer DN, xtext-encoded.
     public static let certIssuer: MacroName = "cert_issuer"
+    /// `{cn_subject}`: CN of the subject, xtext-encoded.
     public static let cnSubject: MacroName = "cn_subject"
+    /// `{cn_issuer}`: CN of the issuer, xtext-encoded.
     public static let cnIssuer: MacroName = "cn_issuer"
+    /// `{cert_fp}`: certificate fingerprint.
     public static let certFingerprint: MacroName = "cert_fp"
+    /// `{auth_type}`: SASL mechanism of a successful AUTH.
     public static let authType: MacroName = "auth_type"
+    /// `{auth_authen}`: authenticated identity, xtext-encoded.
     public static let authAuthen: MacroName = "auth_authen"
+    /// `{auth_author}`: `AUTH=` parameter of MAIL, as sent.
     public static let authAuthor: MacroName = "auth_author"
+    /// `{client_name}`: SMTP client host name (or bracketed address literal).
     public static let clientName: MacroName = "client_name"
+    /// `{client_addr}`: SMTP client address (`192.0.2.1`, `IPv6:…`).
     public static let clientAddr: MacroName = "client_addr"
+    /// `{client_resolve}`: result of the client's forward/reverse check.
     public static let clientResolve: MacroName = "client_resolve"
+    /// `{server_name}`: name of the server connected to (client side).
     public static let serverName: MacroName = "server_name"
+    /// `{server_addr}`: address of the server connected to (client side).
     public static let serverAddr: MacroName = "server_addr"
+    /// `{mail_from}`: sender as given (Debian cf).
     public static let mailFrom: MacroName = "mail_from"
+    /// `$f`: envelope sender.
     public static let sender: MacroName = "f"
+    /// `{TLS_Name}`: peer name stored by tls_client/tls_server/tls_rcpt for `CN` checks.
+    public static let tlsName: MacroName = "TLS_Name"
 }
 
 /// What an SMTP session knows, as sendmail's macros: `{verify}`, `{cipher_bits}`, `{client_addr}`, …
@@ -35,6 +64,14 @@ public struct MacroName: Hashable, Sendable, RawRepresentable, ExpressibleByStri
 /// Values are the exact strings sendmail would hold (certificate names stay xtext-encoded, see ``XText``).
 /// A macro that is not set and a macro set to the empty string behave the same in the rulesets.
 /// Typed accessors cover the macros the rulesets read; any other macro is carried by name with the subscript.
+///
+/// ```swift
+/// var session = SessionMacros()
+/// session.clientName = "mx.example.net"
+/// session.clientAddress = .ipv4("192.0.2.7")
+/// session.verify = .ok
+/// session.cipherBits = 256
+/// ```
 public struct SessionMacros: Hashable, Sendable {
     private var values: [MacroName: String]
 
@@ -55,4 +92,10 @@ public struct SessionMacros: Hashable, Sendable {
 
     /// All set macros.
     public var all: [MacroName: String] { values }
+
+    /// The macro's value split into sendmail tokens, as a ruleset sees `$&{name}`.
+    public func tokens(_ name: MacroName) -> [Token] {
+        guard let value = values[name], !value.isEmpty else { return [] }
+        return Tokenizer.tokenize(value)
+    }
 }

@@ -1,0 +1,125 @@
+import AccessMap
+
+extension RulesetEvaluator {
+    static let temporaryFailureStatus = "4.3.0"
+    static let temporaryFailureText = "451 Temporary system failure. Please try again later."
+
+    /// tls_client: `{verify} $| MAIL|STARTTLS`; requirement from `TLS_Clt:` entries for `{client_name}`,
+    /// `{client_addr}`, then the bare tag.
+    mutating func tlsClient(_ input: [Token]) throws(RulesetAbort) -> RulesetResult {
+        define(.tlsName, try expand(.clientName))
+        guard let (verify, _) = Workspace.splitAtSeparator(input) else { return .workspace(input) }
+        return try tlsPeer(verify: verify, name: .clientName, address: .clientAddr, tag: .tlsClient)
+    }
+
+    /// tls_server: `{verify}`; requirement from `TLS_Srv:` entries for `{server_name}`, `{server_addr}`, then the
+    /// bare tag.
+    mutating func tlsServer(_ input: [Token]) throws(RulesetAbort) -> RulesetResult {
+        define(.tlsName, try expand(.serverName))
+        return try tlsPeer(verify: input, name: .serverName, address: .serverAddr, tag: .tlsServer)
+    }
+
+    private mutating func tlsPeer(verify: [Token], name: MacroName, address: MacroName, tag: AccessTag)
+        throws(RulesetAbort) -> RulesetResult
+    {
+        let tail = try hostSearch(name: name, address: address, tag: tag)
+        // Only a failure that ends the group is caught: D/A results carry a trailing `<>` and fail open.
+        if Workspace.isTemporaryFailureGroup(tail) {
+            return .error(status: Self.temporaryFailureStatus, quoted: Self.temporaryFailureText)
+        }
+        return try tlsConnection(verify: verify, tail: tail)
+    }
+
+    /// tls_rcpt: recipient address; requirement from `TLS_Rcpt:` entries (`user@domain`, `user@`, domain and its
+    /// parents, bare tag); `{verify}` is read from the macro.
+    mutating func tlsRecipient(_ input: [Token]) throws(RulesetAbort) -> RulesetResult {
+        define(.tlsName, try expand(.serverName))
+        guard !input.isEmpty else { return .workspace(input) }
+        let address = AddressCanonicalizer.canonicalize(input)
+        let items: [AccessLookup.SearchItem]
+        if let domain = address.domain {
+            items = [
+                .fullAddress(address.local + [Token.atSign] + domain), .localPart(address.local + [Token.atSign]),
+                .domain(domain), .exact([]),
+            ]
+        } else {
+            items = [.localPart(address.local + [Token.atSign]), .exact([])]
+        }
+        let found = lookup.searchList(items, tag: .tlsRecipient, mark: .tagOnly)
+        lastReturn = Self.group(found)
+        switch found {
+        case .notFound, .notSearched:
+            return .ok
+        case .temporaryFailure:
+            return .error(status: Self.temporaryFailureStatus, quoted: Self.temporaryFailureText)
+        case .found(let value):
+            return try tlsConnection(verify: try expand(.verify), tail: [Workspace.open] + value.tokens + [Workspace.close])
+        }
+    }
+
+    /// try_tls: `Try_TLS:` entries for `{server_name}`, `{server_addr}`, bare tag; `NO` refuses STARTTLS.
+    mutating func tryTLS(_ input: [Token]) throws(RulesetAbort) -> RulesetResult {
+        let tail = try hostSearch(name: .serverName, address: .serverAddr, tag: .tryTLS)
+        if Workspace.startsWithNotFound(tail) { return .ok }
+        if Workspace.startsWithTemporaryFailureGroup(tail) {
+            return .error(status: Self.temporaryFailureStatus, quoted: Self.temporaryFailureText)
+        }
+        if tail.count >= 3, tail[0] == Workspace.open, tail[1].matches("NO"), tail[2] == Workspace.close {
+            return .error(
+                host: Tokenizer.tokenize("5.7.1"),
+                text: [Workspace.quoted("550 do not try TLS with ")] + (try expand(.serverName))
+                    + [Workspace.quoted(" [")] + (try expand(.serverAddr)) + [Workspace.quoted("]")]
+            )
+        }
+        return .workspace(tail)
+    }
+
+    /// srv_features / clt_features: `Srv_Features:` / `Clt_Features:` entries for `{client_name}`,
+    /// `{client_addr}`, bare tag; a value `v` gives `$# v`.
+    mutating func features(_ tag: AccessTag) throws(RulesetAbort) -> RulesetResult {
+        let tail = try hostSearch(name: .clientName, address: .clientAddr, tag: tag)
+        if Workspace.startsWithNotFound(tail) { return .ok }
+        if Workspace.startsWithTemporaryFailureGroup(tail) { return .resolved(mailer: [Token("temp")], host: nil, text: nil) }
+        if let (content, _) = Workspace.leadingGroup(tail[...], minimum: 1) {
+            return .resolved(mailer: Array(content), host: nil, text: nil)
+        }
+        return .workspace(tail)
+    }
+
+    /// RelayTLS: with `{verify}` OK/TRUSTED, `CERTISSUER:{cert_issuer}` = `RELAY` relays; = `SUBJECT` defers to
+    /// `CERTSUBJECT:{cert_subject}` = `RELAY`. Otherwise `NO`.
+    mutating func relayTLS() throws(RulesetAbort) -> RulesetResult {
+        let no = RulesetResult.workspace([Token("NO")])
+        guard isVerified(try expand(.verify)) else { return no }
+        let issuer = try expand(.certIssuer)
+        guard !issuer.isEmpty else { return no }
+        guard case .found(let value) = lookup.exactKey(tag: .certIssuer, issuer) else { return no }
+        if value.isKeyword("RELAY") { return .resolved(mailer: [Token("RELAY")], host: nil, text: nil) }
+        guard value.isKeyword("SUBJECT") else { return no }
+        let subject = try expand(.certSubject)
+        guard !subject.isEmpty, case .found(let subjectValue) = lookup.exactKey(tag: .certSubject, subject),
+            subjectValue.isKeyword("RELAY")
+        else { return no }
+        return .resolved(mailer: [Token("RELAY")], host: nil, text: nil)
+    }
+
+    /// trust_auth: may the authenticated user (`{auth_authen}`) act for the `AUTH=` identity given?
+    mutating func trustAuth(_ input: [Token]) throws(RulesetAbort) -> RulesetResult {
+        if try expand(.authType).isEmpty {
+            return .error(status: "5.7.1", quoted: "550 not authenticated")
+        }
+        let authen = try expand(.authAuthen)
+        if input.matchesTokens(authen) || input.matchesTokens([Workspace.open] + authen + [Workspace.close]) {
+            return .workspace([Token("identical")])
+        }
+        return .error(
+            host: Tokenizer.tokenize("5.7.1"),
+            text: [Workspace.quoted("550 ")] + authen + [Workspace.quoted(" not allowed to act as ")]
+                + (try expand(.authAuthor))
+        )
+    }
+}
+
+extension Token {
+    static let atSign = Token("@")
+}

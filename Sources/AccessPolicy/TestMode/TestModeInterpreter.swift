@@ -1,0 +1,187 @@
+public import AccessMap
+
+/// The `-bt`-style test mode: reads script lines, keeps macros and classes, runs rulesets and prints one line
+/// per ruleset call, in the form recorded from `sendmail -bt` (``RulesetResult/testModeLine``).
+///
+/// Script lines:
+/// - `.D{name}value` sets a macro (`.Dx value` for a one-letter name); nothing after the name sets it empty;
+/// - `.C{name}word word…` adds words to a class;
+/// - `# comment` and blank lines are ignored;
+/// - `RULESET INPUT` runs a ruleset on INPUT as `sendmail -bt` would be given it (`tls_client OK $| MAIL`);
+///   a leading `Start,` before the name is accepted and ignored (`$|` is always the separator operator).
+///
+/// Macros set by rulesets (`{TLS_Name}`) persist to later lines, as in sendmail.
+public struct TestModeInterpreter: Sendable {
+    /// Classes and features, including classes added by `.C` lines.
+    public private(set) var configuration: PolicyConfiguration
+    /// The access map.
+    public let source: any AccessMapSource
+    /// The macros as set so far.
+    public private(set) var macros: SessionMacros
+
+    /// Creates an interpreter.
+    public init(configuration: PolicyConfiguration, source: any AccessMapSource, macros: SessionMacros = SessionMacros()) {
+        self.configuration = configuration
+        self.source = source
+        self.macros = macros
+    }
+
+    /// What one script line produced.
+    public enum LineOutcome: Hashable, Sendable {
+        /// Nothing to print (comment, blank, macro or class definition).
+        case none
+        /// The line to print on standard output.
+        case result(String)
+        /// A script error (to report on standard error).
+        case error(TestModeError)
+    }
+
+    /// Runs one script line.
+    ///
+    /// - Parameters:
+    ///   - line: The line without its line terminator.
+    ///   - number: Its 1-based line number (for errors).
+    public mutating func execute(_ line: String, number: Int) -> LineOutcome {
+        var text = Substring(line)
+        if text.last == "\r" { text = text.dropLast() }
+        let trimmed = text.drop { $0 == " " || $0 == "\t" }
+        if trimmed.isEmpty || trimmed.first == "#" { return .none }
+        if text.hasPrefix(".D") { return defineMacro(text.dropFirst(2), number: number) }
+        if text.hasPrefix(".C") { return addToClass(text.dropFirst(2), number: number) }
+        if trimmed.first == "." {
+            return .error(TestModeError(line: number, reason: "unsupported command '\(trimmed.prefix(2))'"))
+        }
+        return runRuleset(trimmed, number: number)
+    }
+
+    /// Runs a whole script: the lines to print and the errors, in order.
+    public mutating func run(script: String) -> (output: [String], errors: [TestModeError]) {
+        var output: [String] = []
+        var errors: [TestModeError] = []
+        var lines = script.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        for (index, line) in lines.enumerated() {
+            switch execute(String(line), number: index + 1) {
+            case .none: break
+            case .result(let text): output.append(text)
+            case .error(let error): errors.append(error)
+            }
+        }
+        return (output, errors)
+    }
+
+    /// `{name}rest` or `xrest`: the name and what follows.
+    private static func macroName(_ text: Substring) -> (name: String, rest: Substring)? {
+        if text.first == "{" {
+            guard let close = text.firstIndex(of: "}") else { return nil }
+            let name = text[text.index(after: text.startIndex)..<close]
+            guard !name.isEmpty else { return nil }
+            return (String(name), text[text.index(after: close)...])
+        }
+        guard let first = text.first, first != " ", first != "\t" else { return nil }
+        return (String(first), text.dropFirst())
+    }
+
+    private mutating func defineMacro(_ text: Substring, number: Int) -> LineOutcome {
+        guard let (name, value) = Self.macroName(text) else {
+            return .error(TestModeError(line: number, reason: "expected a macro name after .D"))
+        }
+        macros[MacroName(name)] = Self.strippingComment(value)
+        return .none
+    }
+
+    /// sendmail -bt reads `.D`/`.C` values like configuration lines: an unescaped `#` after the first character
+    /// starts a comment, and `\#` stands for `#`.
+    static func strippingComment(_ value: Substring) -> String {
+        var out: [UInt8] = []
+        let bytes = Array(value.utf8)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "#") {
+                out.append(UInt8(ascii: "#"))
+                i += 2
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "#") && i > 0 { break }
+            out.append(bytes[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private mutating func addToClass(_ text: Substring, number: Int) -> LineOutcome {
+        guard let (name, rawWords) = Self.macroName(text) else {
+            return .error(TestModeError(line: number, reason: "expected a class name after .C"))
+        }
+        let words = Self.strippingComment(rawWords)
+        configuration.add(words.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init), to: name)
+        return .none
+    }
+
+    private mutating func runRuleset(_ text: Substring, number: Int) -> LineOutcome {
+        let nameEnd = text.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? text.endIndex
+        var name = text[..<nameEnd]
+        if name.hasPrefix("Start,") { name = name.dropFirst("Start,".count) }
+        guard !name.isEmpty, !name.contains(",") else {
+            return .error(TestModeError(line: number, reason: "unsupported ruleset list '\(text[..<nameEnd])'"))
+        }
+        let ruleset = PolicyRuleset(rawValue: String(name))
+        let engine = PolicyEngine(configuration: configuration, source: source)
+        guard engine.knows(ruleset) else {
+            return .error(TestModeError(line: number, reason: "unknown ruleset '\(name)'"))
+        }
+        // sendmail -bt reads the input as an address list: each comma-separated part is run in turn and the
+        // last one's result is the answer. A line with no tokens at all runs nothing: nothing resolved, `OK`.
+        var last = RulesetResult.ok
+        for part in Self.addressListParts(text[nameEnd...]) {
+            let input = Tokenizer.tokenize(String(part), parenthesesAreComments: false)
+            if input.isEmpty { continue }
+            guard let evaluation = engine.run(ruleset, input: input, session: macros) else { break }
+            macros = evaluation.macros
+            last = evaluation.result
+        }
+        return .result(last.testModeLine)
+    }
+
+    /// Splits a `-bt` input at commas outside double quotes (a backslash does not protect a comma).
+    static func addressListParts(_ text: Substring) -> [Substring] {
+        var parts: [Substring] = []
+        var start = text.startIndex
+        var inQuote = false
+        var escaped = false
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            if escaped {
+                escaped = false
+            } else if c == "\\" {
+                escaped = inQuote
+            } else if c == "\"" {
+                inQuote.toggle()
+            } else if c == "," && !inQuote {
+                parts.append(text[start..<i])
+                start = text.index(after: i)
+            }
+            i = text.index(after: i)
+        }
+        parts.append(text[start...])
+        return parts
+    }
+}
+
+/// A script line the test mode cannot run.
+public struct TestModeError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// 1-based line number.
+    public var line: Int
+    /// What is wrong.
+    public var reason: String
+
+    /// Creates an error.
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
+
+    /// `LINE: reason`.
+    public var description: String { "\(line): \(reason)" }
+}

@@ -1,0 +1,72 @@
+import AccessMap
+import AccessPolicy
+import ArgumentParser
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension AccessPolicyTool {
+    struct BT: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bt",
+            abstract: "Run rulesets like `sendmail -bt`: read a script on stdin, print one line per ruleset call.",
+            discussion: """
+                Script lines: `.D{name}value` sets a macro, `.C{name}word…` adds to a class, `#` comments, and
+                `RULESET INPUT` (e.g. `tls_client OK $| MAIL`; a leading `Start,` is ignored). Script errors go to
+                stderr as `LINE: reason` and make the exit status 1. A --map that cannot be opened behaves like
+                sendmail's optional (-o) map: every look-up finds nothing (use --required-map for temporary
+                failures instead).
+                """
+        )
+
+        @Option(name: .long, help: "The GDBM access map (.db).")
+        var map: String
+
+        @Flag(name: .long, help: "A map that cannot be opened gives temporary failures instead of an empty map.")
+        var requiredMap = false
+
+        @Option(
+            name: .long,
+            help: "Make look-ups fail temporarily for keys containing this text and for entries valued TMPF."
+        )
+        var tempfailMarker: String?
+
+        @Flag(name: .long, help: "define(TLS_PERM_ERR): 554 5.7.0 instead of 454 4.7.0.")
+        var tlsPermErr = false
+
+        @Flag(name: .long, help: "access_db option skip.")
+        var skip = false
+
+        @Flag(name: .long, help: "access_db option lookupdotdomain.")
+        var lookupdotdomain = false
+
+        func run() throws {
+            var configuration = PolicyConfiguration.reference
+            configuration.features.tlsPermanentErrors = tlsPermErr
+            if skip { configuration.features.accessLookup.insert(.skip) }
+            if lookupdotdomain { configuration.features.accessLookup.insert(.lookupDotDomain) }
+            var source = GDBMAccessMapSource.open(path: map, optional: !requiredMap)
+            if let tempfailMarker { source = TemporaryFailureInjectingSource(base: source, marker: tempfailMarker) }
+            var interpreter = TestModeInterpreter(configuration: configuration, source: source)
+            var failed = false
+            var number = 0
+            while let line = readLine(strippingNewline: true) {
+                number += 1
+                switch interpreter.execute(line, number: number) {
+                case .none: break
+                case .result(let text): print(text)
+                case .error(let error):
+                    failed = true
+                    var message = Array("\(error)\n".utf8)
+                    _ = message.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}

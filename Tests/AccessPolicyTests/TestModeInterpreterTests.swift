@@ -1,0 +1,87 @@
+import AccessMap
+import AccessPolicy
+import Testing
+
+@Suite("Test mode script handling")
+struct TestModeInterpreterTests {
+    func run(_ script: String, map: String = "") -> (output: [String], errors: [TestModeError]) {
+        var interpreter = TestModeInterpreter(configuration: .reference, source: Support.memoryMap(map))
+        return interpreter.run(script: script)
+    }
+
+    @Test("comments, blank lines, Start, and one line per ruleset call")
+    func basics() {
+        let (output, errors) = run(
+            """
+            # a comment
+
+            .D{client_name}secure.example
+            Start,tls_client OK $| MAIL
+            tls_client FAIL
+            trust_auth alice
+            """,
+            map: "TLS_Clt:secure.example\tENCR:64\n"
+        )
+        #expect(errors.isEmpty)
+        #expect(output == ["$#error $@ 4.7.0 $: 454 encryption too weak 0 less than 64", "FAIL", "$#error $@ 5.7.1 $: 550 not authenticated"])
+    }
+
+    @Test("unknown rulesets and bad commands are LINE: reason errors; other lines still run")
+    func errors() {
+        let (output, errors) = run(".D\nno_such_ruleset x\n.X foo\nRelayTLS x\nStart,a,b x\n")
+        #expect(output == ["NO"])
+        #expect(errors.map(\.description) == [
+            "1: expected a macro name after .D", "2: unknown ruleset 'no_such_ruleset'", "3: unsupported command '.X'",
+            "5: unsupported ruleset list 'Start,a,b'",
+        ])
+    }
+
+    @Test(".D values: # starts a comment after the first character, \\# is #, empty clears")
+    func macroComments() {
+        var interpreter = TestModeInterpreter(configuration: .reference, source: EmptyAccessMapSource())
+        _ = interpreter.execute(".D{auth_authen}x48#@y{", number: 1)
+        #expect(interpreter.macros.value(.authAuthen) == "x48")
+        _ = interpreter.execute(".D{auth_authen}a\\#b c", number: 2)
+        #expect(interpreter.macros.value(.authAuthen) == "a#b c")
+        _ = interpreter.execute(".D{auth_authen}#x", number: 3)
+        #expect(interpreter.macros.value(.authAuthen) == "#x")
+        _ = interpreter.execute(".Dfsender@example.com", number: 4)
+        #expect(interpreter.macros.value(.sender) == "sender@example.com")
+        _ = interpreter.execute(".D{auth_authen}", number: 5)
+        #expect(interpreter.macros.value(.authAuthen) == "")
+    }
+
+    @Test(".C adds words to a class (here TlsVerified, which tls_client consults)")
+    func classes() {
+        let (output, _) = run(
+            "Start,tls_client MAYBE $| MAIL\n.C{TlsVerified}maybe\nStart,tls_client MAYBE $| MAIL\n",
+            map: "TLS_Clt:\tVERIFY\n"
+        )
+        #expect(output == ["$#error $@ 4.7.0 $: 454 authentication failure", "OK"])
+    }
+
+    /// Recorded: sendmail -bt runs each comma-separated part and shows the last result; a macro with no tokens
+    /// stops the ruleset (status 65) and the input is what remains.
+    @Test("input address lists and rewrite failures")
+    func sendmailInputQuirks() {
+        let (output, _) = run(
+            """
+            Start,max a,,b
+            Start,TLS_connection SOFTWARE $| <a,b>
+            .D{client_name}(x
+            Start,try_tls x
+            .D{server_name}()
+            Start,try_tls x
+            """
+        )
+        #expect(output == ["b", "b", "OK", "x"])
+    }
+
+    @Test("{TLS_Name} set by tls_client persists to later lines")
+    func persistentMacros() {
+        var interpreter = TestModeInterpreter(configuration: .reference, source: EmptyAccessMapSource())
+        _ = interpreter.execute(".D{client_name}peer.example", number: 1)
+        _ = interpreter.execute("Start,tls_client OK $| MAIL", number: 2)
+        #expect(interpreter.macros.value(.tlsName) == "peer.example")
+    }
+}
