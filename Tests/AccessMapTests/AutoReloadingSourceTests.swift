@@ -27,16 +27,23 @@ final class AutoReloadingSourceTests {
         #expect(rename(temporary, path) == 0)
     }
 
-    func answer(_ source: some AccessMapSource) -> AccessMapSourceResult {
+    func answer(_ source: some AccessMapSource) -> AccessMapSourceResult { Self.answer(source) }
+
+    static func answer(_ source: some AccessMapSource) -> AccessMapSourceResult {
         Array("tls_clt:host.example".utf8).withUnsafeBytes { source.lookup(foldedKey: $0) }
     }
 
-    static let storages: [AutoReloadingAccessMapSource.Storage] = [.gdbm(handleCount: 2), .snapshot]
+    /// `false`: GDBM handles, `true`: in-memory snapshot.
+    static let storages = [false, true]
+
+    static func storage(_ snapshot: Bool) -> AutoReloadingAccessMapSource.Storage {
+        snapshot ? .snapshot : .gdbm(handleCount: 2)
+    }
 
     @Test("switches to a rebuilt file; an unchanged file is not reloaded", arguments: storages)
-    func switchesOnRebuild(storage: AutoReloadingAccessMapSource.Storage) throws {
+    func switchesOnRebuild(snapshot: Bool) throws {
         try publish("VERIFY")
-        let source = AutoReloadingAccessMapSource(path: path, storage: storage, checkInterval: nil)
+        let source = AutoReloadingAccessMapSource(path: path, storage: Self.storage(snapshot), checkInterval: nil)
         #expect(answer(source) == .found(Array("VERIFY".utf8)))
         #expect(source.current.generation == 0)
         #expect(source.reloadIfChanged() == false)
@@ -51,9 +58,9 @@ final class AutoReloadingSourceTests {
     }
 
     @Test("look-ups notice the new file by themselves after the check interval", arguments: storages)
-    func checksPeriodically(storage: AutoReloadingAccessMapSource.Storage) async throws {
+    func checksPeriodically(snapshot: Bool) async throws {
         try publish("VERIFY")
-        let source = AutoReloadingAccessMapSource(path: path, storage: storage, checkInterval: .milliseconds(10))
+        let source = AutoReloadingAccessMapSource(path: path, storage: Self.storage(snapshot), checkInterval: .milliseconds(10))
         #expect(answer(source) == .found(Array("VERIFY".utf8)))
         try publish("ENCR:128", extra: 3)
         var switched = false
@@ -80,9 +87,9 @@ final class AutoReloadingSourceTests {
     }
 
     @Test("a replacement that is not a GDBM file keeps the previous version in service", arguments: storages)
-    func unreadableReplacementKeepsOld(storage: AutoReloadingAccessMapSource.Storage) throws {
+    func unreadableReplacementKeepsOld(snapshot: Bool) throws {
         try publish("VERIFY")
-        let source = AutoReloadingAccessMapSource(path: path, storage: storage, checkInterval: nil)
+        let source = AutoReloadingAccessMapSource(path: path, storage: Self.storage(snapshot), checkInterval: nil)
         try Data("not a gdbm file\n".utf8).write(to: URL(fileURLWithPath: path + ".bad"))
         #expect(rename(path + ".bad", path) == 0)
         #expect(source.reloadIfChanged() == false)
@@ -99,7 +106,7 @@ final class AutoReloadingSourceTests {
             for _ in 0..<2 {
                 group.addTask {
                     var bad = 0
-                    for _ in 0..<20_000 where !valid.contains(self.answer(source)) { bad += 1 }
+                    for _ in 0..<20_000 where !valid.contains(Self.answer(source)) { bad += 1 }
                     return bad
                 }
             }
@@ -111,11 +118,3 @@ final class AutoReloadingSourceTests {
     }
 }
 
-extension AutoReloadingAccessMapSource.Storage: CustomTestStringConvertible {
-    public var testDescription: String {
-        switch self {
-        case .gdbm: "gdbm"
-        case .snapshot: "snapshot"
-        }
-    }
-}

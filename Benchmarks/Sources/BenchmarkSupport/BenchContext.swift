@@ -1,4 +1,5 @@
 public import AccessMap
+public import AccessPolicy
 public import CFloor
 import Synchronization
 
@@ -13,6 +14,10 @@ public final class BenchContext: Sendable {
     public let gdbm: GDBMAccessMapSource
     /// The in-memory snapshot of the same file.
     public let snapshot: SnapshotAccessMapSource
+    /// tls_client sessions as the engine takes them (`{client_name}`, `{client_addr}`, `{verify}` OK, 256 bits).
+    public let tlsClientSessions: [SessionMacros]
+    /// tls_server sessions.
+    public let tlsServerSessions: [SessionMacros]
     /// Where each benchmark continues in the session list, so iterations walk all sessions.
     private let cursors = Mutex<[String: Int]>([:])
 
@@ -26,6 +31,45 @@ public final class BenchContext: Sendable {
         cHandles = handles
         gdbm = try GDBMAccessMapSource(path: work.databasePath, handleCount: threads)
         snapshot = try SharedWorkload.snapshot(work)
+        tlsClientSessions = work.workload.tlsClientPeers.map {
+            SessionMacros([.clientName: $0.name, .clientAddr: $0.address, .verify: "OK", .cipherBits: "256"])
+        }
+        tlsServerSessions = work.workload.tlsServerPeers.map {
+            SessionMacros([.serverName: $0.name, .serverAddr: $0.address, .verify: "OK", .cipherBits: "256"])
+        }
+        try checkChains()
+    }
+
+    /// The C floor must walk exactly the keys the engine looks up: compare the engine's trace on the real map with
+    /// each chain up to its first hit, for a sample of sessions of every ruleset.
+    private func checkChains() throws {
+        let engine = PolicyEngine(source: GDBMAccessMapSource.open(path: work.databasePath, optional: false))
+        func compare(_ label: String, _ chains: KeyChains, _ index: Int, _ trace: [AccessLookupTraceEntry]?) throws {
+            let engineKeys = (trace ?? []).map { String($0.key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }.map { Character(UnicodeScalar($0)) }) }
+            let chain = chains.keys(of: index)
+            guard engineKeys.count <= chain.count, Array(chain.prefix(engineKeys.count)) == engineKeys,
+                engineKeys.count == chain.count || trace?.last?.outcome != .notFound
+            else {
+                throw WorkloadError("\(label) session \(index): engine looked up \(engineKeys), chain is \(chain)")
+            }
+        }
+        let mail = [Token("$|"), Token("MAIL")]
+        for i in stride(from: 0, to: tlsClientSessions.count, by: 97) {
+            let session = tlsClientSessions[i]
+            let run = engine.run(.tlsClient, input: session.tokens(.verify) + mail, session: session, tracing: true)
+            try compare("tls_client", work.tlsClientChains, i, run?.trace)
+        }
+        for i in stride(from: 0, to: tlsServerSessions.count, by: 97) {
+            let session = tlsServerSessions[i]
+            let run = engine.run(.tlsServer, input: session.tokens(.verify), session: session, tracing: true)
+            try compare("tls_server", work.tlsServerChains, i, run?.trace)
+        }
+        for i in stride(from: 0, to: work.workload.tlsRecipients.count, by: 97) {
+            let session = tlsServerSessions[i]
+            let input = Tokenizer.tokenize(work.workload.tlsRecipients[i])
+            let run = engine.run(.tlsRecipient, input: input, session: session, tracing: true)
+            try compare("tls_rcpt", work.tlsRecipientChains, i, run?.trace)
+        }
     }
 
     deinit {

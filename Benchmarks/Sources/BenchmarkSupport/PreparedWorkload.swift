@@ -17,6 +17,10 @@ public final class PreparedWorkload: Sendable {
     public let databasePath: String
     /// tls_client chains: `TLS_Clt:` + name and parents, address and prefixes, bare `TLS_Clt:`.
     public let tlsClientChains: KeyChains
+    /// tls_server chains: `TLS_Srv:` + server name and parents, address and prefixes, bare `TLS_Srv:`.
+    public let tlsServerChains: KeyChains
+    /// tls_rcpt chains: `TLS_Rcpt:user@domain`, `TLS_Rcpt:user@`, domain and parents, bare `TLS_Rcpt:`.
+    public let tlsRecipientChains: KeyChains
     /// tls_client sessions' tokens (name, address), for the bare-chain benchmark.
     public let tlsClientTokens: [([Token], [Token])]
 
@@ -35,6 +39,20 @@ public final class PreparedWorkload: Sendable {
         tlsClientTokens = workload.tlsClientPeers.map { (Tokenizer.tokenize($0.name), Tokenizer.tokenize($0.address)) }
         tlsClientChains = KeyChains(workload.tlsClientPeers) { lookup, peer in
             Self.tlsPeerChain(&lookup, peer, tag: .tlsClient)
+        }
+        tlsServerChains = KeyChains(workload.tlsServerPeers) { lookup, peer in
+            Self.tlsPeerChain(&lookup, peer, tag: .tlsServer)
+        }
+        tlsRecipientChains = KeyChains(workload.tlsRecipients) { lookup, recipient in
+            let tokens = Tokenizer.tokenize(recipient)
+            guard let at = tokens.lastIndex(where: { $0.text == "@" }) else { return }
+            let local = Array(tokens[..<at])
+            let domain = Array(tokens[(at + 1)...])
+            _ = lookup.searchList(
+                [.fullAddress(tokens), .localPart(local + [tokens[at]]), .domain(domain), .exact([])],
+                tag: .tlsRecipient,
+                mark: .tagOnly
+            )
         }
         let chainsPath = stem + ".tls_client.chains"
         if !WorkloadFiles.exists(chainsPath) { try WorkloadFiles.write(tlsClientChains.text, to: chainsPath) }

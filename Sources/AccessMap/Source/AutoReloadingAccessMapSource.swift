@@ -104,6 +104,9 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
         current.source.lookup(foldedKey: foldedKey)
     }
 
+    /// The version in service (``current``), for one decision.
+    public func pinned() -> any AccessMapSource { current.source }
+
     /// Checks the file now and switches to the new version if it changed. Blocks the caller (not look-ups) while
     /// a new version is opened or loaded.
     ///
