@@ -94,3 +94,16 @@ final class SnapshotSourceTests {
         #expect(answer(undecided, "tls_clt:nul.example") == .found(Self.bytes("VERIFY")))
     }
 }
+
+/// The operator test used when keys are built must agree with the documented operator set.
+@Suite("Token operator classification")
+struct TokenOperatorTests {
+    @Test("every byte: a single-byte token is an operator exactly when it is one of . : % @ ! ^ / [ ] + ( ) < > , ; \\ \"")
+    func operatorsMatchTheSet() {
+        let operators = Set(".:%@!^/[]+()<>,;\\\"".utf8)
+        for byte in UInt8(0x21)...UInt8(0x7E) {
+            let token = Token(String(decoding: [byte], as: UTF8.self))
+            #expect(token.isOperator == operators.contains(byte), "\(UnicodeScalar(byte))")
+        }
+    }
+}

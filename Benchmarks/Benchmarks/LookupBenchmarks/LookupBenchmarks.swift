@@ -6,6 +6,10 @@ import CFloor
 import Dispatch
 import GDBMStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // The hot lookup path on a generated 1,000,000-line access map (BenchmarkSupport/Workload.swift), each figure
 // next to its C floor measured in the same run: the same map file, the same key chains, raw gdbm_fetch.
 // One operation is one decision (one key chain) or one fetch; "x2 threads" operations are one decision on each
@@ -33,7 +37,7 @@ private func each(_ ctx: BenchContext, _ name: String, _ count: Int, modulo: Int
 }
 
 /// Two threads, each running `body(thread)`; returns when both are done.
-private func onTwoThreads(_ body: (Int) -> Void) {
+private func onTwoThreads(_ body: @Sendable (Int) -> Void) {
     DispatchQueue.concurrentPerform(iterations: 2, execute: body)
 }
 
@@ -53,6 +57,11 @@ private func floorChain(_ name: String, _ pick: @escaping @Sendable (BenchContex
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // `ACCESSPOLICY_PROFILE=N .build/release/LookupBenchmarks` runs N tls_client decisions on a small map and
+    // exits: a target for valgrind --tool=callgrind or perf, outside the harness.
+    if let count = getenv("ACCESSPOLICY_PROFILE").flatMap({ Int(String(cString: $0)) }) {
+        Profile.run(decisions: count)
+    }
     // MARK: raw key fetch (all keys of all tls_client chains, in order)
 
     Benchmark("fetch: C floor gdbm_fetch", configuration: configuration()) { benchmark, ctx in

@@ -91,13 +91,13 @@ enum ReloadBenchmarks {
         {
             for reloading in [false, true] {
                 let name = "tls_client decision \(reloading ? "during reloads" : "reloading source idle"): Swift \(label)"
-                Benchmark(name, configuration: configuration) { benchmark, state in
+                Benchmark(name, configuration: configuration) { (benchmark: Benchmark, state: Reloading) in
                     let sessions = state.ctx.tlsClientSessions
                     let s = state.ctx.advance(benchmark.name, by: 1, modulo: sessions.count)
                     benchmark.startMeasurement()
                     blackHole(state.engine.tlsClient(sessions[s], phase: .mail))
                     benchmark.stopMeasurement()
-                } setup: {
+                } setup: { () throws -> Reloading in
                     let state = try Reloading(ctx: try context(), storage: storage, name: label)
                     if reloading {
                         state.startSwapping()

@@ -1,6 +1,6 @@
 public import AccessMap
 public import AccessPolicy
-public import CFloor
+import CFloor
 import Synchronization
 
 /// Everything a lookup benchmark needs, opened once per process and shared by all iterations (package-benchmark

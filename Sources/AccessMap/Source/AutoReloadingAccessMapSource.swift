@@ -105,7 +105,7 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
     }
 
     /// The version in service (``current``), for one decision.
-    public func pinned() -> any AccessMapSource { current.source }
+    public func pinned() -> any AccessMapSource { current.source.pinned() }
 
     /// Checks the file now and switches to the new version if it changed. Blocks the caller (not look-ups) while
     /// a new version is opened or loaded.

@@ -11,10 +11,22 @@ public struct GDBMAccessMapSource: AccessMapSource {
     /// The reader pool the look-ups go through.
     public let pool: GDBMReaderPool
     /// Which NUL form of the keys is tried; shared by all copies of this source.
-    private let nulMode = NULTerminationMode()
+    private let nulMode: NULTerminationMode
+    /// The pool handle tried first: chosen once per decision by ``pinned()``; `nil`: the calling thread's handle.
+    private let preferredHandle: Int?
 
     /// Wraps an open reader pool.
-    public init(pool: GDBMReaderPool) { self.pool = pool }
+    public init(pool: GDBMReaderPool) {
+        self.pool = pool
+        self.nulMode = NULTerminationMode()
+        self.preferredHandle = nil
+    }
+
+    private init(pinning source: GDBMAccessMapSource) {
+        pool = source.pool
+        nulMode = source.nulMode
+        preferredHandle = source.pool.handleForCurrentThread()
+    }
 
     /// Opens a GDBM map file.
     ///
@@ -24,6 +36,8 @@ public struct GDBMAccessMapSource: AccessMapSource {
     /// - Throws: ``GDBMStore/GDBMError`` when the file cannot be opened.
     public init(path: String, handleCount: Int = 4) throws(GDBMError) {
         self.pool = try GDBMReaderPool(path: path, handleCount: handleCount)
+        self.nulMode = NULTerminationMode()
+        self.preferredHandle = nil
     }
 
     /// Opens a map the way sendmail opens its `access` map: a file that cannot be opened gives an empty map when
@@ -37,9 +51,10 @@ public struct GDBMAccessMapSource: AccessMapSource {
     }
 
     public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
+        let handle = preferredHandle ?? pool.handleForCurrentThread()
         do throws(GDBMError) {
             let value = try nulMode.lookup(foldedKey) { (key) throws(GDBMError) in
-                try pool.withValue(forKey: key, { Self.stripNUL($0) })?.get()
+                try pool.valueWithoutTrailingNUL(forKey: key, preferredHandle: handle)
             }
             guard let value else { return .notFound }
             return .found(value)
@@ -48,9 +63,7 @@ public struct GDBMAccessMapSource: AccessMapSource {
         }
     }
 
-    private static func stripNUL(_ value: UnsafeRawBufferPointer) -> [UInt8] {
-        var bytes = [UInt8](value)
-        if bytes.last == 0 { bytes.removeLast() }
-        return bytes
-    }
+    /// The same map with the calling thread's pool handle chosen once for a whole decision
+    /// (``GDBMStore/GDBMReaderPool/handleForCurrentThread()``).
+    public func pinned() -> any AccessMapSource { GDBMAccessMapSource(pinning: self) }
 }
