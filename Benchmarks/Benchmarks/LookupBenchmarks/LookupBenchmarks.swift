@@ -19,7 +19,7 @@ private let mapLines = 1_000_000
 
 private func context() throws -> BenchContext { try BenchContext.get(lines: mapLines) }
 
-private let metrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal, .peakMemoryResident, .throughput]
+private let metrics: [BenchmarkMetric] = [.wallClock, .cpuUser, .mallocCountTotal, .peakMemoryResident, .throughput]
 
 private func configuration(_ scaling: BenchmarkScalingFactor = .kilo) -> Benchmark.Configuration {
     .init(metrics: metrics, warmupIterations: 2, scalingFactor: scaling, maxDuration: .seconds(2), maxIterations: 400)
