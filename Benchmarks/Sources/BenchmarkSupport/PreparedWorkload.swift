@@ -33,8 +33,12 @@ public final class PreparedWorkload: Sendable {
         if !WorkloadFiles.exists(textPath) { try WorkloadFiles.write(workload.text, to: textPath) }
         if !WorkloadFiles.exists(databasePath) {
             var rejected: [String] = []
-            _ = try MapBuilder().build(from: workload.text, into: databasePath) { rejected.append($0.description) }
-            guard rejected.isEmpty else { throw WorkloadError("generated map rejected: \(rejected.prefix(3))") }
+            let summary = try MapBuilder().build(from: workload.text, into: databasePath, diagnostics: {
+                rejected.append($0.description)
+            })
+            guard rejected.isEmpty, summary.rejected == 0, summary.stored == summary.entries else {
+                throw WorkloadError("generated map not stored whole: \(summary), \(rejected.prefix(3))")
+            }
         }
         tlsClientTokens = workload.tlsClientPeers.map { (Tokenizer.tokenize($0.name), Tokenizer.tokenize($0.address)) }
         tlsClientChains = KeyChains(workload.tlsClientPeers) { lookup, peer in
