@@ -21,13 +21,28 @@ let package = Package(
         .executable(name: "accesspolicy", targets: ["AccessPolicyCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CGDBM", providers: [.apt(["libgdbm-dev"]), .brew(["gdbm"])]),
         .target(name: "GDBMStore", dependencies: ["CGDBM"], swiftSettings: swiftSettings),
         .target(name: "AccessMap", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
-        .target(name: "AccessPolicy", dependencies: ["AccessMap"], swiftSettings: swiftSettings),
+        .target(
+            name: "AccessPolicy",
+            dependencies: ["AccessMap", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // Recorded sessions: sendmail/Postfix syslog lines → sessions → session macros for replay.
+        .target(name: "RecordedSessions", dependencies: ["AccessPolicy"], swiftSettings: swiftSettings),
+        // Deterministic generator of realistic mixed sendmail/Postfix logs (fixtures, memory measurements).
+        .target(name: "LogGenerator", path: "scripts/loggen/LogGenerator", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "loggen",
+            dependencies: ["LogGenerator", "RecordedSessions"],
+            path: "scripts/loggen/loggen",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "AccessPolicyCLI",
             dependencies: [
@@ -38,6 +53,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConformanceTests", dependencies: ["AccessPolicyCLI"], swiftSettings: swiftSettings),  // runs the binary
+        .testTarget(
+            name: "RecordedSessionsTests",
+            dependencies: ["RecordedSessions", "LogGenerator", "AccessPolicy"],
+            swiftSettings: swiftSettings
+        ),
         // Depends on the CLI target so `swift test` builds the `accesspolicy` binary the CLI tests run.
         .testTarget(
             name: "AccessMapTests",

@@ -6,6 +6,6 @@ struct AccessPolicyTool: ParsableCommand {
         commandName: "accesspolicy",
         abstract: "sendmail's access map and STARTTLS policy engine, natively in Swift.",
         version: "0.1.0",
-        subcommands: [Makemap.self, Query.self, BT.self]
+        subcommands: [Makemap.self, Query.self, Config.self, BT.self]
     )
 }

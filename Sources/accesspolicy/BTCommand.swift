@@ -20,12 +20,18 @@ extension AccessPolicyTool {
                 `RULESET INPUT` (e.g. `tls_client OK $| MAIL`; a leading `Start,` is ignored). Script errors go to
                 stderr as `LINE: reason` and make the exit status 1. A --map that cannot be opened behaves like
                 sendmail's optional (-o) map: every look-up finds nothing (use --required-map for temporary
-                failures instead).
+                failures instead). --config loads a policy configuration file (docs/configuration.md): classes,
+                FEATUREs and access_db options; its access_map.path is used when --map is not given (--map wins),
+                and its access_map.optional: false acts like --required-map. Without --config the configuration
+                is the baseline cf (class w = localhost, no other classes, no FEATUREs).
                 """
         )
 
-        @Option(name: .long, help: "The GDBM access map (.db).")
-        var map: String
+        @Option(name: .long, help: "The GDBM access map (.db); overrides the configuration file's access_map.path.")
+        var map: String?
+
+        @Option(name: .long, help: "A policy configuration file (YAML, see docs/configuration.md).")
+        var config: String?
 
         @Flag(name: .long, help: "A map that cannot be opened gives temporary failures instead of an empty map.")
         var requiredMap = false
@@ -46,11 +52,18 @@ extension AccessPolicyTool {
         var lookupdotdomain = false
 
         func run() throws {
-            var configuration = PolicyConfiguration.reference
-            configuration.features.tlsPermanentErrors = tlsPermErr
+            let file = try config.map { path in try ConfigFile.load(path: path) } ?? ConfigFile()
+            guard let map = map ?? file.accessMapPath else {
+                throw ValidationError("no access map: give --map or name access_map.path in the --config file")
+            }
+            var configuration = file.policy
+            if tlsPermErr { configuration.features.tlsPermanentErrors = true }
             if skip { configuration.features.accessLookup.insert(.skip) }
             if lookupdotdomain { configuration.features.accessLookup.insert(.lookupDotDomain) }
-            var source = GDBMAccessMapSource.open(path: map, optional: !requiredMap)
+            var source = GDBMAccessMapSource.open(
+                path: map,
+                optional: !requiredMap && file.accessMapOptional
+            )
             if let tempfailMarker { source = TemporaryFailureInjectingSource(base: source, marker: tempfailMarker) }
             var interpreter = TestModeInterpreter(configuration: configuration, source: source)
             var failed = false

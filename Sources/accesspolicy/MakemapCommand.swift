@@ -3,11 +3,11 @@ import ArgumentParser
 import Dispatch
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 extension AccessPolicyTool {
@@ -174,7 +174,7 @@ extension AccessPolicyTool {
                 source.resume()
                 return source
             }
-            defer { signalSources.forEach { $0.cancel() } }
+            defer { for source in signalSources { source.cancel() } }
 
             let showProgress = isatty(2) == 1
             let summary: MapBuildSummary

@@ -1,8 +1,9 @@
 import AccessMap
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One line of input and what the grammar makes of it.
 struct LineCase: CustomStringConvertible, Sendable {
@@ -38,10 +39,18 @@ struct AccessMapParserTests {
         // Only ASCII is folded: bytes >= 0x80 stay.
         LineCase(input: "Connect:BLÅBÆR.example OK", entry: ("connect:blÅbÆr.example", "OK")),
         // -t: key ends at the separator, the run of separators is skipped, white space belongs to the key/value.
-        LineCase(input: "my Key::v:w ", syntax: AccessMapSyntax(separator: UInt8(ascii: ":")), entry: ("my key", "v:w ")),
+        LineCase(
+            input: "my Key::v:w ",
+            syntax: AccessMapSyntax(separator: UInt8(ascii: ":")),
+            entry: ("my key", "v:w ")
+        ),
         LineCase(input: "  x:y", syntax: AccessMapSyntax(separator: UInt8(ascii: ":")), entry: ("  x", "y")),
         LineCase(input: ":y", syntax: AccessMapSyntax(separator: UInt8(ascii: ":")), error: .emptyKey),
-        LineCase(input: "novalue", syntax: AccessMapSyntax(separator: UInt8(ascii: ":")), error: .missingValue(key: Array("novalue".utf8))),
+        LineCase(
+            input: "novalue",
+            syntax: AccessMapSyntax(separator: UInt8(ascii: ":")),
+            error: .missingValue(key: Array("novalue".utf8))
+        ),
         // -D: another comment character; '#' is then data.
         LineCase(input: "% comment", syntax: AccessMapSyntax(commentCharacter: UInt8(ascii: "%"))),
         LineCase(input: "#k v", syntax: AccessMapSyntax(commentCharacter: UInt8(ascii: "%")), entry: ("#k", "v")),
@@ -76,10 +85,12 @@ struct AccessMapParserTests {
         let (entries, errors) = AccessMapParser().entries(in: Array(text.utf8))
         #expect(entries.map(\.line) == [3, 5])
         #expect(errors.map(\.line) == [4, 6])
-        #expect(errors.map(\.description) == [
-            "4:1: line starts with white space; a key cannot (comments start in column 1)",
-            "6:8: key 'novalue' has no value (-e allows empty values)",
-        ])
+        #expect(
+            errors.map(\.description) == [
+                "4:1: line starts with white space; a key cannot (comments start in column 1)",
+                "6:8: key 'novalue' has no value (-e allows empty values)",
+            ]
+        )
     }
 
     @Test("CRLF line ends: the CR is dropped, a CRLF-only line is empty")
@@ -191,6 +202,8 @@ struct AccessMapParserTests {
 
     @Test("ASCII folding leaves bytes >= 0x80 alone")
     func folding() {
-        #expect(AccessMapKey.foldedASCII(Array("AZaz@[`{".utf8) + [0xC3, 0x85]) == Array("azaz@[`{".utf8) + [0xC3, 0x85])
+        #expect(
+            AccessMapKey.foldedASCII(Array("AZaz@[`{".utf8) + [0xC3, 0x85]) == Array("azaz@[`{".utf8) + [0xC3, 0x85]
+        )
     }
 }

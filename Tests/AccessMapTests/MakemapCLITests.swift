@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Behaviour of the built `accesspolicy` binary (found next to the test bundle, see ``Tools/accesspolicy``).
@@ -23,7 +23,9 @@ final class MakemapCLITests {
         #expect(query.status == 0)
         #expect(query.stdoutText == "VERIFY:80\n")
         // The query folds the key as sendmail does.
-        #expect(try run(tool, ["query", "--map", map + ".db", "TLS_Clt:Desktop.Example.NET"]).stdoutText == "VERIFY:80\n")
+        #expect(
+            try run(tool, ["query", "--map", map + ".db", "TLS_Clt:Desktop.Example.NET"]).stdoutText == "VERIFY:80\n"
+        )
 
         let dump = try run(tool, ["makemap", "-u", "gdbm", map])
         #expect(dump.status == 0)
@@ -51,7 +53,9 @@ final class MakemapCLITests {
         let result = try run(tool, ["makemap", "gdbm", map, "--input", fixture])
         #expect(result.status == 65)
         let lines = result.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.filter { $0.hasPrefix("\(fixture):") }.map { $0.split(separator: ":")[1] } == ["3", "4", "7", "6"])
+        #expect(
+            lines.filter { $0.hasPrefix("\(fixture):") }.map { $0.split(separator: ":")[1] } == ["3", "4", "7", "6"]
+        )
         #expect(lines.contains("\(fixture):4: key 'connect:novalue.example' has no value (-e allows empty values)"))
         #expect(try records(of: map + ".db").count == 3)
         // Standard input redirected from a file is named by its path.
@@ -62,16 +66,19 @@ final class MakemapCLITests {
         #expect(piped.stderr.hasPrefix("<stdin>:1: line starts with white space"))
     }
 
-    @Test("exit statuses: 64 usage, 73 unknown type or missing map, 66 unreadable --input", arguments: [
-        (["makemap", "-Z", "gdbm", "x"], Int32(64)),
-        (["makemap", "gdbm"], Int32(64)),
-        (["makemap", "btree", "MAP"], Int32(73)),
-        (["makemap", "dbm", "MAP"], Int32(73)),
-        (["makemap", "-u", "gdbm", "MAP"], Int32(73)),
-        (["makemap", "-o", "gdbm", "MAP"], Int32(73)),
-        (["makemap", "--input", "/nonexistent/file", "gdbm", "MAP"], Int32(66)),
-        (["makemap", "-l"], Int32(0)),
-    ])
+    @Test(
+        "exit statuses: 64 usage, 73 unknown type or missing map, 66 unreadable --input",
+        arguments: [
+            (["makemap", "-Z", "gdbm", "x"], Int32(64)),
+            (["makemap", "gdbm"], Int32(64)),
+            (["makemap", "btree", "MAP"], Int32(73)),
+            (["makemap", "dbm", "MAP"], Int32(73)),
+            (["makemap", "-u", "gdbm", "MAP"], Int32(73)),
+            (["makemap", "-o", "gdbm", "MAP"], Int32(73)),
+            (["makemap", "--input", "/nonexistent/file", "gdbm", "MAP"], Int32(66)),
+            (["makemap", "-l"], Int32(0)),
+        ]
+    )
     func exitStatus(arguments: [String], status: Int32) throws {
         let resolved = arguments.map { $0 == "MAP" ? directory.path("map") : $0 }
         let result = try run(tool, resolved, input: .bytes(bytes("k v\n")))
@@ -98,7 +105,9 @@ final class MakemapCLITests {
         #expect(try records(of: map + ".db") == [bytes("Key") + [0]: [0]])
         #expect(try run(tool, ["makemap", "-r", "gdbm", map], input: .bytes(bytes("a 1\na 2\n"))).status == 0)
         #expect(try records(of: map + ".db") == [bytes("a"): bytes("2")])
-        #expect(try run(tool, ["makemap", "-d", "-c", "20", "gdbm", map], input: .bytes(bytes("a 1\na 2\n"))).status == 0)
+        #expect(
+            try run(tool, ["makemap", "-d", "-c", "20", "gdbm", map], input: .bytes(bytes("a 1\na 2\n"))).status == 0
+        )
         #expect(try records(of: map + ".db") == [bytes("a"): bytes("1")])
         #expect(try run(tool, ["makemap", "-o", "gdbm", map], input: .bytes(bytes("b 3\n"))).status == 0)
         #expect(try records(of: map + ".db") == [bytes("a"): bytes("1"), bytes("b"): bytes("3")])
@@ -112,7 +121,9 @@ final class MakemapCLITests {
         _ = try run(tool, ["makemap", "gdbm", real], input: .bytes(bytes("k v\n")))
         try FileManager.default.createSymbolicLink(atPath: directory.path("link.db"), withDestinationPath: real + ".db")
         #expect(try run(tool, ["makemap", "gdbm", directory.path("link")], input: .bytes(bytes("k w\n"))).status == 73)
-        #expect(try run(tool, ["makemap", "-s", "gdbm", directory.path("link")], input: .bytes(bytes("k w\n"))).status == 0)
+        #expect(
+            try run(tool, ["makemap", "-s", "gdbm", directory.path("link")], input: .bytes(bytes("k w\n"))).status == 0
+        )
         #expect(try records(of: real + ".db") == [bytes("k"): bytes("w")])
     }
 
@@ -149,7 +160,9 @@ final class MakemapCLITests {
         #expect(query.stdoutText == "OK\n")
         // The killed build's temporary file is the only leftover; the next build works and replaces the map.
         #expect(try run(tool, ["makemap", "gdbm", map], input: .file(input)).status == 0)
-        #expect(try run(tool, ["query", "--map", map + ".db", "connect:host599999.example.net"]).stdoutText == "REJECT\n")
+        #expect(
+            try run(tool, ["query", "--map", map + ".db", "connect:host599999.example.net"]).stdoutText == "REJECT\n"
+        )
     }
 
     @Test("SIGTERM during a build is handled: previous map kept, temporary file removed, exit 75")
@@ -211,7 +224,10 @@ final class MakemapInteropTests {
             let ours = directory.path("ours")
             let theirBuild = try run(makemap, options + ["hash", theirs], input: .file(Fixture.path(fixture)))
             let ourBuild = try run(tool, ["makemap"] + options + ["gdbm", ours], input: .file(Fixture.path(fixture)))
-            #expect(theirBuild.status == ourBuild.status, "\(fixture) \(options): \(theirBuild.stderr) / \(ourBuild.stderr)")
+            #expect(
+                theirBuild.status == ourBuild.status,
+                "\(fixture) \(options): \(theirBuild.stderr) / \(ourBuild.stderr)"
+            )
             let theirDump = try run(makemap, ["-u"] + options + ["hash", theirs])
             let ourDump = try run(tool, ["makemap", "-u"] + options + ["gdbm", ours])
             #expect(theirDump.status == 0 && ourDump.status == 0)
@@ -241,7 +257,10 @@ final class MakemapInteropTests {
     func gdbmtool() throws {
         let map = directory.path("tool")
         _ = try run(tool, ["makemap", "gdbm", map], input: .file(Fixture.path("maps/articles.access")))
-        let fetched = try run(try #require(Tools.gdbmtool), ["-r", map + ".db", "fetch", "tls_clt:desktop.example.net"])
+        let fetched = try run(
+            try #require(Tools.gdbmtool),
+            ["-r", map + ".db", "fetch", "tls_clt:desktop.example.net"]
+        )
         #expect(fetched.status == 0)
         #expect(fetched.stdoutText == "VERIFY:80\n")
         let count = try run(try #require(Tools.gdbmtool), ["-r", map + ".db", "count"])

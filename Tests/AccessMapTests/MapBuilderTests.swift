@@ -12,10 +12,17 @@ final class MapBuilderTests {
     @Test("builds MAPNAME.db with folded keys and verbatim values")
     func basic() throws {
         let path = directory.path("access.db")
-        let (summary, diagnostics) = try build(bytes("Connect:10.1\tOK\nTLS_Clt:Desktop.Example.NET  VERIFY:80  \n"), into: path)
+        let (summary, diagnostics) = try build(
+            bytes("Connect:10.1\tOK\nTLS_Clt:Desktop.Example.NET  VERIFY:80  \n"),
+            into: path
+        )
         #expect(diagnostics.isEmpty)
         #expect(summary.stored == 2 && summary.entries == 2 && summary.rejected == 0 && summary.exitStatus == 0)
-        #expect(try records(of: path) == [bytes("connect:10.1"): bytes("OK"), bytes("tls_clt:desktop.example.net"): bytes("VERIFY:80  ")])
+        #expect(
+            try records(of: path) == [
+                bytes("connect:10.1"): bytes("OK"), bytes("tls_clt:desktop.example.net"): bytes("VERIFY:80  "),
+            ]
+        )
         #expect(MapBuilder.databasePath(forMapName: "/etc/mail/access") == "/etc/mail/access.db")
         #expect(MapBuilder.databasePath(forMapName: "t14.db") == "t14.db")
     }
@@ -47,7 +54,11 @@ final class MapBuilderTests {
         #expect(keepDiagnostics.isEmpty && keep.exitStatus == 0 && keep.duplicatesResolved == 2)
         #expect(try records(of: first) == [bytes("a"): bytes("one")])
         let last = directory.path("last.db")
-        let (replace, replaceDiagnostics) = try build(text, into: last, options: MapBuilderOptions(duplicates: .replace))
+        let (replace, replaceDiagnostics) = try build(
+            text,
+            into: last,
+            options: MapBuilderOptions(duplicates: .replace)
+        )
         #expect(replaceDiagnostics.isEmpty && replace.exitStatus == 0 && replace.duplicatesResolved == 2)
         #expect(try records(of: last) == [bytes("a"): bytes("three")])
     }
@@ -80,7 +91,11 @@ final class MapBuilderTests {
         let path = directory.path("e.db")
         var syntax = AccessMapSyntax()
         syntax.allowEmptyValues = true
-        let (summary, diagnostics) = try build(bytes("alone\nk v\n"), into: path, options: MapBuilderOptions(syntax: syntax))
+        let (summary, diagnostics) = try build(
+            bytes("alone\nk v\n"),
+            into: path,
+            options: MapBuilderOptions(syntax: syntax)
+        )
         #expect(diagnostics.isEmpty && summary.stored == 2)
         #expect(try records(of: path) == [bytes("alone"): [], bytes("k"): bytes("v")])
     }
@@ -89,7 +104,11 @@ final class MapBuilderTests {
     func separatorAndComment() throws {
         let path = directory.path("t.db")
         let syntax = AccessMapSyntax(separator: UInt8(ascii: "|"), commentCharacter: UInt8(ascii: ";"))
-        _ = try build(bytes("; comment\n#Key With Space||a b\n"), into: path, options: MapBuilderOptions(syntax: syntax))
+        _ = try build(
+            bytes("; comment\n#Key With Space||a b\n"),
+            into: path,
+            options: MapBuilderOptions(syntax: syntax)
+        )
         #expect(try records(of: path) == [bytes("#key with space"): bytes("a b")])
         var dumped: [UInt8] = []
         try MapDumper.dump(databaseAt: path, separator: UInt8(ascii: "|")) { dumped += $0 }
@@ -107,10 +126,22 @@ final class MapBuilderTests {
     func append() throws {
         let path = directory.path("o.db")
         _ = try build(bytes("old 1\nshared old\n"), into: path)
-        let (summary, diagnostics) = try build(bytes("new 2\nshared new\n"), into: path, options: MapBuilderOptions(append: true))
+        let (summary, diagnostics) = try build(
+            bytes("new 2\nshared new\n"),
+            into: path,
+            options: MapBuilderOptions(append: true)
+        )
         #expect(diagnostics == [.duplicateKey(key: bytes("shared"), line: 2)] && summary.exitStatus == 65)
-        #expect(try records(of: path) == [bytes("old"): bytes("1"), bytes("new"): bytes("2"), bytes("shared"): bytes("old")])
-        _ = try build(bytes("shared newer\n"), into: path, options: MapBuilderOptions(duplicates: .replace, append: true))
+        #expect(
+            try records(of: path) == [
+                bytes("old"): bytes("1"), bytes("new"): bytes("2"), bytes("shared"): bytes("old"),
+            ]
+        )
+        _ = try build(
+            bytes("shared newer\n"),
+            into: path,
+            options: MapBuilderOptions(duplicates: .replace, append: true)
+        )
         #expect(try records(of: path)[bytes("shared")] == bytes("newer"))
         #expect(try directory.files() == ["o.db"])
     }

@@ -45,6 +45,7 @@ enum Fixture {
 func records(of path: String) throws -> [[UInt8]: [UInt8]] {
     let database = try GDBMDatabase(path: path, mode: .readOnly, lock: false)
     var result: [[UInt8]: [UInt8]] = [:]
+    // swift-format-ignore: ReplaceForEachWithForLoop
     try database.forEach { key, value in result[Array(key)] = Array(value) }
     return result
 }
@@ -58,7 +59,11 @@ func build(
     options: MapBuilderOptions = MapBuilderOptions()
 ) throws(MapBuildError) -> (summary: MapBuildSummary, diagnostics: [MapBuildDiagnostic]) {
     var diagnostics: [MapBuildDiagnostic] = []
-    let summary = try MapBuilder(options: options).build(from: text, into: path, diagnostics: { diagnostics.append($0) })
+    let summary = try MapBuilder(options: options).build(
+        from: text,
+        into: path,
+        diagnostics: { diagnostics.append($0) }
+    )
     return (summary, diagnostics)
 }
 
@@ -88,7 +93,9 @@ func run(_ executable: String, _ arguments: [String], input: Input = .none) thro
     switch input {
     case .none: process.standardInput = FileHandle.nullDevice
     case .file(let path): process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-    case .bytes: inputPipe = Pipe(); process.standardInput = inputPipe
+    case .bytes:
+        inputPipe = Pipe()
+        process.standardInput = inputPipe
     }
     try process.run()
     if case .bytes(let data) = input, let inputPipe {

@@ -1,11 +1,11 @@
 public import GDBMStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Exit statuses from `<sysexits.h>`, as makemap uses them.

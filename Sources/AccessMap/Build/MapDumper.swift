@@ -1,11 +1,11 @@
 import GDBMStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Lists a map's records as text, as `makemap -u` does: `key<TAB>value` per line (or the `-t` separator), in
@@ -31,6 +31,8 @@ public enum MapDumper {
             throw .cannotOpen(error)
         }
         do {
+            // swift-format-ignore: ReplaceForEachWithForLoop
+            // (GDBMDatabase.forEach is a database walk, not Sequence.forEach.)
             try database.forEach { key, value in record(withoutTrailingNUL(key), withoutTrailingNUL(value)) }
         } catch let error as GDBMError {
             throw .write(error)

@@ -1,11 +1,11 @@
 import GDBMStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Exact look-ups in a built map, as sendmail's access map does them: the key is folded to ASCII lower case

@@ -14,7 +14,7 @@ public struct AccessMapValue: Hashable, Sendable {
         self.key = key
     }
 
-    /// The value's text as sendmail would assemble it (``Swift/Sequence/assembledText()``).
+    /// The value's text as sendmail would assemble it (`assembledText()`).
     public var text: String { tokens.assembledText() }
 
     /// The value is the single keyword `word` (ASCII case-insensitive): `OK`, `RELAY`, `REJECT`, …

@@ -131,9 +131,7 @@ public enum Tokenizer {
                 current.append(UInt8(ascii: "\""))
             }
             flush()
-            if commentDepth == 0 {
-                for _ in 0..<max(angleDepth, 0) { tokens.append(Token.greaterThan) }
-            }
+            for _ in 0..<max(angleDepth, 0) { tokens.append(Token.greaterThan) }
             return tokens
         }
     }

@@ -1,6 +1,6 @@
 public import GDBMStore
 
-/// An access map in a GDBM file, read through a ``GDBMStore/GDBMReaderPool``.
+/// An access map in a GDBM file, read through a `GDBMReaderPool`.
 ///
 /// Each key is tried as is and then with a trailing NUL (maps built with makemap's `-N`), as sendmail does for a
 /// map declared without `-N`/`-O`, until the first hit settles which form the map uses (from then on only that form is tried);
@@ -33,7 +33,7 @@ public struct GDBMAccessMapSource: AccessMapSource {
     /// - Parameters:
     ///   - path: The `.db` file.
     ///   - handleCount: Read handles kept open (about the number of concurrent readers).
-    /// - Throws: ``GDBMStore/GDBMError`` when the file cannot be opened.
+    /// - Throws: `GDBMError` when the file cannot be opened.
     public init(path: String, handleCount: Int = 4) throws(GDBMError) {
         self.pool = try GDBMReaderPool(path: path, handleCount: handleCount)
         self.nulMode = NULTerminationMode()

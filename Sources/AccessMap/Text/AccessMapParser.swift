@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// One key/value pair read from access-map text, with the line it came from.
@@ -136,7 +136,9 @@ public struct AccessMapParser: Sendable {
         do {
             try parse(
                 text,
-                entry: { key, value, line in entries.append(AccessMapEntry(key: Array(key), value: Array(value), line: line)) },
+                entry: { key, value, line in
+                    entries.append(AccessMapEntry(key: Array(key), value: Array(value), line: line))
+                },
                 rejected: { errors.append($0) }
             )
         } catch {

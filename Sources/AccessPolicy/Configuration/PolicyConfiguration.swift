@@ -10,17 +10,26 @@ public struct PolicyConfiguration: Hashable, Sendable {
     public var classes: [String: ClassSet]
     /// Feature switches and options.
     public var features: PolicyFeatures
+    /// FEATUREs, `$j` and texts of check_relay, check_mail and check_rcpt.
+    public var relay: RelaySettings
 
     /// Creates a configuration.
     ///
     /// - Parameters:
-    ///   - classes: Classes by name; ``ClassSet/builtIn`` classes (`Tls`, `TlsVerified`) are added when missing.
+    ///   - classes: Classes by name; ``ClassSet/builtIn`` classes (`Tls`, `TlsVerified`, `w` = `localhost`,
+    ///     `P` = `.`) are added when missing (a `w` given here should list `localhost` too).
     ///   - features: Feature switches.
-    public init(classes: [String: ClassSet] = [:], features: PolicyFeatures = PolicyFeatures()) {
+    ///   - relay: Settings of the relay rulesets (check_relay, check_mail, check_rcpt).
+    public init(
+        classes: [String: ClassSet] = [:],
+        features: PolicyFeatures = PolicyFeatures(),
+        relay: RelaySettings = RelaySettings()
+    ) {
         var all = ClassSet.builtIn
         for (name, set) in classes { all[name] = set }
         self.classes = all
         self.features = features
+        self.relay = relay
     }
 
     /// The members of a class (empty when the class is not defined).
@@ -48,7 +57,8 @@ public struct PolicyFeatures: Hashable, Sendable {
     /// `define(TLS_PERM_ERR)`: TLS requirement failures without `PERM+`/`TEMP+` answer `554 5.7.0` instead of
     /// `454 4.7.0`.
     public var tlsPermanentErrors: Bool
-    /// access_db options `skip` and `lookupdotdomain`.
+    /// access_db options `skip` and `lookupdotdomain` (the third, `relaytofulladdress`, is
+    /// ``RelaySettings/relayToFullAddress``).
     public var accessLookup: AccessLookupOptions
 
     /// Creates feature switches (all off by default).
@@ -97,10 +107,14 @@ public struct ClassSet: Hashable, Sendable, ExpressibleByArrayLiteral {
     /// `vm.localdomain` against `vm . localdomain`).
     public func contains(tokens: some Sequence<Token>) -> Bool { contains(tokens.keyText()) }
 
-    /// The built-in classes of every sendmail.cf: `Tls` (`VERIFY ENCR`) and `TlsVerified` (`OK TRUSTED`).
+    /// The built-in classes of every sendmail.cf: `Tls` (`VERIFY ENCR`), `TlsVerified` (`OK TRUSTED`), `w`
+    /// (`localhost`; sendmail adds the host's own names at start-up, the engine never does) and `P` (`.`, the
+    /// canonical-name suffix).
     public static let builtIn: [String: ClassSet] = [
         "Tls": ["VERIFY", "ENCR"],
         "TlsVerified": ["OK", "TRUSTED"],
+        "w": ["localhost"],
+        "P": ["."],
     ]
 
     private static func fold(_ word: String) -> String {

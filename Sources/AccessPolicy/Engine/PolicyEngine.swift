@@ -3,7 +3,7 @@ public import AccessMap
 /// sendmail's STARTTLS and access policy, as a value an MTA asks at each SMTP step.
 ///
 /// The engine is immutable and `Sendable`: build it once from a ``PolicyConfiguration`` and an
-/// ``AccessMap/AccessMapSource`` and share it across all sessions and threads. Each question takes the
+/// `AccessMapSource` and share it across all sessions and threads. Each question takes the
 /// session's macros (``SessionMacros``) and returns a typed decision; nothing is thrown — a map that cannot be
 /// read is a decision too (for most rulesets a `451 4.3.0` temporary failure, exactly as sendmail answers).
 ///
@@ -102,7 +102,7 @@ public struct PolicyEngine: Sendable {
     ///
     /// - Parameters:
     ///   - ruleset: Which ruleset.
-    ///   - input: The input tokens (``AccessMap/Tokenizer``; `$|` as the token `$|`).
+    ///   - input: The input tokens (`Tokenizer`; `$|` as the token `$|`).
     ///   - session: The macros.
     ///   - tracing: Record every key looked up.
     public func run(_ ruleset: PolicyRuleset, input: [Token], session: SessionMacros, tracing: Bool = false)

@@ -26,4 +26,10 @@ public struct PolicyRuleset: Hashable, Sendable, RawRepresentable, CustomStringC
     public static let relayTLS = PolicyRuleset(rawValue: "RelayTLS")
     /// `trust_auth`: the `AUTH=` parameter.
     public static let trustAuth = PolicyRuleset(rawValue: "trust_auth")
+    /// `check_relay`: `{client_name} $| {client_addr}` (not defined with FEATURE(delay_checks)).
+    public static let checkRelay = PolicyRuleset(rawValue: "check_relay")
+    /// `check_mail`: the MAIL address as given (not defined with FEATURE(delay_checks)).
+    public static let checkMail = PolicyRuleset(rawValue: "check_mail")
+    /// `check_rcpt`: the RCPT address as given.
+    public static let checkRcpt = PolicyRuleset(rawValue: "check_rcpt")
 }

@@ -1,7 +1,7 @@
 import AccessMap
 
 // The one place that maps ruleset names to implementations (for PolicyEngine.run and the -bt test mode).
-// Relay decisions (check_relay, check_mail, check_rcpt, …) are added here as further cases.
+// Relay decisions (check_relay, check_mail, check_rcpt) are in Relay/RulesetEvaluator+Relay.swift.
 extension RulesetEvaluator {
     /// Runs a ruleset by name on an input workspace; `nil` when the name is not a known ruleset.
     mutating func run(_ ruleset: PolicyRuleset, input: [Token]) -> RulesetResult? {
@@ -20,6 +20,10 @@ extension RulesetEvaluator {
             case .clientFeatures: return try features(.clientFeatures)
             case .relayTLS: return try relayTLS()
             case .trustAuth: return try trustAuth(input)
+            // FEATURE(delay_checks) renames check_relay and check_mail: they are not rulesets there.
+            case .checkRelay: return configuration.relay.delayChecks ? nil : checkRelay(input)
+            case .checkMail: return configuration.relay.delayChecks ? nil : try checkMail(input)
+            case .checkRcpt: return try checkRcpt(input)
             default: return nil
             }
         } catch {

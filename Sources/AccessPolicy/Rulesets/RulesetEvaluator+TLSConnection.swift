@@ -76,11 +76,17 @@ extension RulesetEvaluator {
     }
 
     /// The reply for a `VERIFY` requirement when `{verify}` is not OK/TRUSTED.
+    ///
+    /// sendmail's patterns let the extension group reach over a `{verify}` that ends in `>`: such a value reads as
+    /// empty ("authentication required"), and `<x> FAIL` reads as `FAIL`.
     func verificationFailure(_ verify: [Token], code: [Token], status: [Token], extensions: [Token]) -> RulesetResult {
         let reason: String
-        if verify.isEmpty {
+        let n = verify.count
+        if n == 0 || verify[n - 1] == Workspace.close {
             reason = " authentication required"
-        } else if verify.count == 1, let word = Self.verifyFailureWords.first(where: { verify[0].matches($0.0) }) {
+        } else if n == 1 || verify[n - 2] == Workspace.close,
+            let word = Self.verifyFailureWords.first(where: { verify[n - 1].matches($0.0) })
+        {
             reason = word.1
         } else {
             // sendmail's text shows the requirement's extension list here, not the {verify} value.

@@ -35,7 +35,20 @@ extension RulesetEvaluator {
     mutating func tlsRecipient(_ input: [Token]) throws(RulesetAbort) -> RulesetResult {
         define(.tlsName, try expand(.serverName))
         guard !input.isEmpty else { return .workspace(input) }
-        let address = AddressCanonicalizer.canonicalize(input)
+        let address: AddressCanonicalizer.Address
+        switch AddressCanonicalizer.canonicalize(input) {
+        case .address(let canonical):
+            address = canonical
+        case .error(let status, let text):
+            // The error becomes the "address"; tls_rcpt goes on to build `$#error … $| <U:$#error …@> <E:>` and
+            // stops there because the workspace now starts with `$#`.
+            let host = Tokenizer.tokenize(status)
+            return .resolved(
+                mailer: [Token("error")],
+                host: host,
+                text: [Workspace.quoted(text), Token.atSign, Workspace.close, Workspace.open, Token("E"), Token(":"), Workspace.close]
+            )
+        }
         let items: [AccessLookup.SearchItem]
         if let domain = address.domain {
             items = [

@@ -52,7 +52,7 @@ public enum RulesetResult: Hashable, Sendable {
     /// workspace, the workspace when it is a single word of ASCII letters only (`OK`, `NO`, `RELAY`,
     /// `identical`), otherwise `OK`.
     public var testModeLine: String {
-        switch self {
+        switch self.printedAsTestMode {
         case .resolved(let mailer, let host, let text):
             var line = "$#" + mailer.assembledText()
             if let host, !host.isEmpty { line += " $@ " + host.assembledText() }
@@ -65,6 +65,52 @@ public enum RulesetResult: Hashable, Sendable {
                 return word
             }
             return "OK"
+        }
+    }
+
+    /// How `sendmail -bt` shows the bytes it uses internally as metasymbols (recorded by printing each byte).
+    private static let metaSymbolSpelling: [UInt8: String] = [
+        0x81: "$", 0x82: "$&", 0x85: "$(", 0x86: "$)", 0x90: "$*", 0x91: "$+", 0x92: "$-", 0x93: "$=", 0x94: "$~",
+        0x95: "$", 0x96: "$#", 0x97: "$@", 0x98: "$:", 0x99: "$>", 0x9A: "$?", 0x9B: "$|", 0x9C: "$.", 0x9D: "$[",
+        0x9E: "$]",
+    ]
+
+    /// The tokens as `sendmail -bt` prints them: metasymbol bytes as `$@`, `$|`, …; any other byte from 0x80 up
+    /// as `M-` and the character of its low seven bits (`\t`, `\n`, `\r` for those controls, nothing for other
+    /// controls); 0xFF is not shown.
+    var printedAsTestMode: RulesetResult {
+        func escape(_ tokens: [Token]) -> [Token] {
+            tokens.map { token in
+                guard token.text.utf8.contains(where: { $0 >= 0x80 }) else { return token }
+                var out: [UInt8] = []
+                for byte in token.text.utf8 {
+                    guard byte >= 0x80 else {
+                        out.append(byte)
+                        continue
+                    }
+                    if byte == 0xFF { continue }
+                    if let meta = Self.metaSymbolSpelling[byte] {
+                        out += Array(meta.utf8)
+                        continue
+                    }
+                    out += Array("M-".utf8)
+                    let low = byte & 0x7F
+                    switch low {
+                    case 0x09: out += Array("\\t".utf8)
+                    case 0x0A: out += Array("\\n".utf8)
+                    case 0x0D: out += Array("\\r".utf8)
+                    case 0x20...0x7E: out.append(low)
+                    default: break
+                    }
+                }
+                return Token(String(decoding: out, as: UTF8.self))
+            }
+        }
+        switch self {
+        case .resolved(let mailer, let host, let text):
+            return .resolved(mailer: escape(mailer), host: host.map(escape), text: text.map(escape))
+        case .workspace(let tokens):
+            return .workspace(escape(tokens))
         }
     }
 }

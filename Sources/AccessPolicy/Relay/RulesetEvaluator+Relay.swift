@@ -1,0 +1,579 @@
+import AccessMap
+
+/// `check_relay`, `check_mail` and `check_rcpt`: accept, reject, discard or relay, decided from the access map,
+/// the configuration classes and the session macros exactly as sendmail 8.17.1.9's shipped rulesets decide it
+/// (without DNS: dnsbl, relay_based_on_MX and host-name canonicalisation through DNS are not reproduced).
+///
+/// Make one value per evaluation; it is cheap (the map source is shared).
+extension RulesetEvaluator {
+    var settings: RelaySettings { configuration.relay }
+
+    var canon: RelayAddressCanonicalizer { RelayAddressCanonicalizer(configuration: configuration) }
+
+    func macro(_ name: MacroName) -> [Token] { macros.tokens(name) }
+
+    var deferred: Bool { macro("deliveryMode").matchesTokens([Token("d")]) }
+
+    // MARK: - values
+
+    /// The reply for a Connect:/From:/blocklist value.
+    func reply(
+        for value: PolicyValue,
+        rejectDSN: String = "5.7.1",
+        rejectText: String? = nil
+    )
+        -> RulesetResult
+    {
+        switch value {
+        case .ok(let word), .relay(let word): return .mailer(name: word, host: [], text: [])
+        case .reject:
+            if let custom = rejectText { return .error(dsn: rejectDSN, text: custom) }
+            if let message = settings.rejectMessage { return .error(text: [Token("\"\(message)\"")]) }
+            return .error(dsn: "5.7.1", text: "550 Access denied")
+        case .discard: return .discard
+        case .quarantine(let reason): return .error(host: [Token("quarantine")], text: reason)
+        case .error(let dsn, let text): return .error(host: dsn ?? [], text: text)
+        case .skip: return .error(text: [Token("SKIP")])
+        case .other(let tokens): return .error(text: tokens)
+        case .temporaryFailure: return .mapTemporaryFailure
+        }
+    }
+
+    /// `QUARANTINE:`, `ERROR:` and `ERROR:D.S.N:` with nothing after the colon, in check_mail and
+    /// blocklist_recipients: sendmail's text pattern then runs on into the address left in the workspace after the
+    /// value, so the text is `>` followed by that workspace up to its next `>` (`>joe<@example.com`). `nil` for
+    /// any other value, or when the workspace holds no `>` (then the value is an unknown one, as in check_relay).
+    static func emptyTextReply(_ value: PolicyValue, workspace: [Token]) -> RulesetResult? {
+        let host: [Token]?
+        switch value {
+        case .other(let tokens) where tokens.count == 2 && tokens[1].text == ":":
+            if tokens[0].matches("QUARANTINE") {
+                host = [Token("quarantine")]
+            } else if tokens[0].matches("ERROR") {
+                host = nil
+            } else {
+                return nil
+            }
+        case .error(dsn: nil, let text)
+        where text.count == 6 && text[1].text == "." && text[3].text == "." && text[5].text == ":":
+            host = Array(text[0..<5])
+        default:
+            return nil
+        }
+        guard let close = workspace.firstIndex(where: { $0.text == ">" }) else { return nil }
+        return .error(host: host, text: [Token(">")] + workspace[..<close])
+    }
+
+    // MARK: - check_relay
+
+    /// `check_relay name $| address` as one workspace.
+    mutating func checkRelay(_ input: [Token]) -> RulesetResult {
+        guard let bar = input.firstIndex(of: Token("$|")) else { return checkRelay(name: input, address: []) }
+        return checkRelay(name: Array(input[..<bar]), address: Array(input[(bar + 1)...]))
+    }
+
+    /// `check_relay name $| address`.
+    mutating func checkRelay(name: [Token], address: [Token]) -> RulesetResult {
+        if deferred { return .word("deferred") }
+        // Without a client address the shipped ruleset has nothing to match: accept, whatever the name.
+        if address.isEmpty { return .word("OK") }
+        let clientName = settings.useClientPTR ? macro("client_ptr") : name
+        var result: AccessLookupResult = .notFound
+        if !clientName.isEmpty {
+            result = lookup.domain(clientName, tag: .connect, mark: .tagThenUntagged)
+        }
+        if case .notFound = result, !address.isEmpty {
+            result = lookup.address(address, tag: .connect, mark: .tagThenUntagged)
+        }
+        guard let value = PolicyValue(result) else { return .word("OK") }
+        switch value {
+        case .ok(let word), .relay(let word): return .workspace([word])
+        default: return reply(for: value)
+        }
+    }
+
+    // MARK: - check_mail
+
+    /// `check_mail address`.
+    mutating func checkMail(_ address: [Token]) throws(RulesetAbort) -> RulesetResult {
+        if deferred { return .word("deferred") }
+        if let tls = try tlsClientAtMail() { return tls }
+        return checkMailAfterTLS(address)
+    }
+
+    mutating func checkMailAfterTLS(_ address: [Token]) -> RulesetResult {
+        if address.matchesTokens([Token("<"), Token(">")]) {
+            return .workspace([Token("<"), Token("OK"), Token(">")])
+        }
+        var addr = address
+        let flags = macro("daemon_flags")
+        if !settings.acceptUnqualifiedSenders, !address.isEmpty {
+            var inner = address
+            if inner.count >= 3, inner.first?.text == "<", inner.last?.text == ">" {
+                inner = Array(inner.dropFirst().dropLast())
+            }
+            var checkClient = false
+            var skipLocalhost = false
+            if flags.contains(where: { $0.matches("f") }), inner.count >= 2,
+                inner[inner.count - 2].text == "@"
+            {
+                checkClient = true
+            } else if flags.contains(where: { $0.matches("u") }) {
+                skipLocalhost = true
+            }
+            if !checkClient && !skipLocalhost
+                && Self.isLocalhostSender(inner, mDomain: canon.mDomainTokens)
+            {
+                checkClient = true
+            }
+            if checkClient {
+                let client = macro("client_name")
+                if !client.isEmpty && !canon.isLocal(client[...]) {
+                    return .error(dsn: "5.5.4", text: "553 Real domain name required for sender address")
+                }
+            }
+            addr = [Token("<")] + inner + [Token(">")]
+        }
+        var w = canon.canonAddr(addr)
+        enum Mark {
+            case unknown, resolved, perm, temp
+            case value(PolicyValue)
+        }
+        var mark = Mark.unknown
+        if let f = canon.focus(w), f.domain.upperBound == w.count - 1 {
+            while w.count >= 2, let g = canon.focus(w), g.domain.count >= 2, w[w.count - 2].text == "." {
+                w.remove(at: w.count - 2)
+            }
+            let g = canon.focus(w)!
+            let domain = w[g.domain]
+            if let last = domain.last,
+                canon.isMember([last], of: "P") || (domain.isEmpty == false && false)
+            {
+                mark = .resolved
+            } else if !canon.hostNameTokens.isEmpty, Array(domain).matchesTokens(canon.hostNameTokens) {
+                mark = .resolved
+            } else if !domain.isEmpty {
+                if settings.acceptUnresolvableDomains
+                    || settings.resolvableDomains.contains(domain.map(\.text).joined().lowercased())
+                {
+                    mark = .resolved
+                } else {
+                    mark = .perm
+                }
+            }
+        }
+        // From: look-ups.
+        var lookupResult: AccessLookupResult = .notFound
+        if let f = canon.focus(w), f.domain.upperBound == w.count - 1, f.open >= 1 {
+            let local = Array(w[..<f.open])
+            let domain = Array(w[f.domain])
+            lookupResult = lookup.searchList(
+                [
+                    .fullAddress(local + [Token("@")] + domain), .localPart(local + [Token("@")]),
+                    .domain(domain),
+                ],
+                tag: .from,
+                mark: .tagThenUntagged
+            )
+        } else if !w.isEmpty {
+            lookupResult = lookup.searchList(
+                [.localPart(w + [Token("@")])],
+                tag: .from,
+                mark: .tagThenUntagged
+            )
+        }
+        if let value = PolicyValue(lookupResult) {
+            // The marks themselves may be written as values: `TEMP`, `PERM`, `OKR` (resolved), `?` (no entry).
+            if case .other(let tokens) = value, tokens.count == 1 {
+                if tokens[0].matches("TEMP") {
+                    mark = .temp
+                } else if tokens[0].matches("PERM") {
+                    mark = .perm
+                } else if tokens[0].matches("OKR") {
+                    mark = .resolved
+                } else if tokens[0].text != "?" {
+                    mark = .value(value)
+                }
+            } else {
+                mark = .value(value)
+            }
+        }
+        if case .unknown = mark, !settings.acceptUnqualifiedSenders {
+            if flags.contains(where: { $0.matches("u") }) {
+                mark = .resolved
+            } else if macro("client_addr").isEmpty {
+                return .workspace([Token("<"), Token("OKR"), Token(">")])
+            } else {
+                return .error(
+                    host: Tokenizer.tokenize("5.5.4"),
+                    text: [Token("\"553 Domain name required for sender address \"")] + macro("f")
+                )
+            }
+        }
+        switch mark {
+        case .unknown, .resolved: return .workspace([Token("@")] + w)
+        case .temp:
+            return .error(
+                host: Tokenizer.tokenize("4.1.8"),
+                text: [Token("\"451 Domain of sender address \"")] + macro("f") + [Token("\" does not resolve\"")]
+            )
+        case .perm:
+            return .error(
+                host: Tokenizer.tokenize("5.1.8"),
+                text: [Token("\"553 Domain of sender address \"")] + macro("f") + [
+                    Token("\" does not exist\"")
+                ]
+            )
+        case .value(let value): return Self.emptyTextReply(value, workspace: w) ?? reply(for: value)
+        }
+    }
+
+    /// `user@localhost`, `user@[127.0.0.1]`, `user@[IPv6:::1]`, … (the sender must then come from a local client).
+    static func isLocalhostSender(_ inner: [Token], mDomain: [Token]) -> Bool {
+        guard let at = inner.lastIndex(where: { $0.text == "@" }) else { return false }
+        let domain = Array(inner[(at + 1)...])
+        let forms: [[Token]] = [
+            Tokenizer.tokenize("localhost"), Tokenizer.tokenize("[127.0.0.1]"),
+            Tokenizer.tokenize("[IPv6:0:0:0:0:0:0:0:1]"), Tokenizer.tokenize("[IPv6:::1]"),
+            Tokenizer.tokenize("localhost.UUCP"),
+        ]
+        if forms.contains(where: { domain.matchesTokens($0) }) {
+            // The pattern needs the domain to follow the *first* `@` that leaves it exactly.
+            return true
+        }
+        if !mDomain.isEmpty, domain.matchesTokens(Tokenizer.tokenize("localhost.") + mDomain) {
+            return true
+        }
+        return false
+    }
+
+    // MARK: - check_rcpt
+
+    /// `check_rcpt address` (with FEATURE(delay_checks) also the sender and client checks).
+    mutating func checkRcpt(_ address: [Token]) throws(RulesetAbort) -> RulesetResult {
+        guard settings.delayChecks else { return try basicCheckRcpt(address) }
+        let first = try basicCheckRcpt(address)
+        if case .resolved(let name, _, _) = first {
+            if first.isError || first.isDiscard { return first }
+            if let tls = try tlsClientAtMail() { return tls }
+            return .resolved(mailer: name, host: nil, text: nil)
+        }
+        var w = canon.canonAddr(address)
+        while let f = canon.focus(w), f.domain.count >= 2, f.domain.upperBound == w.count - 1,
+            w[w.count - 2].text == "."
+        {
+            w.remove(at: w.count - 2)
+        }
+        if canon.focus(w) == nil, !w.isEmpty {
+            w = w + [Token("<"), Token("@")] + canon.hostNameTokens + [Token(">")]
+        }
+        if settings.spamPolicy != .none {
+            var result: AccessLookupResult = .notFound
+            if let f = canon.focus(w), f.open >= 1 {
+                let local = Array(w[..<f.open])
+                let domain = Array(w[f.domain])
+                var items: [AccessLookup.SearchItem] = [
+                    .fullAddress(local + [Token("@")] + domain), .domain(domain),
+                ]
+                if canon.isLocal(domain[...]) { items.append(.localPart(local + [Token("@")])) }
+                result = lookup.searchList(items, tag: .spam, mark: .tagOnly)
+            }
+            let value = result.value
+            switch settings.spamPolicy {
+            case .friend where value?.isKeyword("FRIEND") == true:
+                return try delayTLS(.word("SPAMFRIEND"))
+            case .hater where value?.isKeyword("HATER") != true:
+                return try delayTLS(.word("NOSPAMHATER"))
+            default: break
+            }
+        }
+        let sender = macro("mail_from")
+        let mail = try checkMailAfterTLSForDelay(sender)
+        if mail.isMailer { return mail }
+        let relay = checkRelay(name: macro("client_name"), address: macro("client_addr"))
+        if relay.isMailer { return relay }
+        return .workspace(w)
+    }
+
+    mutating func checkMailAfterTLSForDelay(_ sender: [Token]) throws(RulesetAbort) -> RulesetResult {
+        if deferred { return .word("deferred") }
+        if let tls = try tlsClientAtMail() { return tls }
+        return checkMailAfterTLS(sender)
+    }
+
+    mutating func delayTLS(_ result: RulesetResult) throws(RulesetAbort) -> RulesetResult {
+        try tlsClientAtMail() ?? result
+    }
+
+    /// `tls_client {verify} $| MAIL`, as check_mail (and delay_checks' check_rcpt) run it first: its `$#…` result,
+    /// or `nil` to go on.
+    mutating func tlsClientAtMail() throws(RulesetAbort) -> RulesetResult? {
+        let result = try tlsClient(macros.tokens(.verify) + [Token("$|"), Token("MAIL")])
+        return result.isMailer ? result : nil
+    }
+
+    /// Basic_check_rcpt.
+    mutating func basicCheckRcpt(_ address: [Token]) throws(RulesetAbort) -> RulesetResult {
+        if address.isEmpty || address.matchesTokens([Token("<"), Token(">")]) {
+            return .error(host: [Token("nouser")], text: [Token("\"553 User address required\"")])
+        }
+        if deferred { return .word("deferred") }
+        // An address the initial parse refuses (`u@a@b`, `<@.x>`, …) is refused whoever the client is.
+        if let refused = RelayAddressCanonicalizer.parseError(canon.canonAddr(address)) { return refused }
+        let recipient = try rcptOK(address)
+        var temporary: RulesetResult?
+        switch recipient {
+        case .temporary(let result): temporary = result
+        case .final(let result): return result
+        case .relay: return .word("RELAY")
+        case .notRelay: break
+        }
+        switch relayOK() {
+        case .temporary(let result): return result
+        case .final(let result): return result
+        case .relay: return .word("RELAY")
+        case .notRelay:
+            if let temporary { return temporary }
+            return .error(dsn: "5.7.1", text: settings.effectiveRelayMessage)
+        }
+    }
+
+    enum Decision {
+        case relay
+        case notRelay
+        /// `$#TEMP …` (reported as `$#error …` when nothing else relays).
+        case temporary(RulesetResult)
+        /// Any other `$#…`: the answer.
+        case final(RulesetResult)
+    }
+
+    // MARK: - ParseRecipient
+
+    mutating func parseRecipient(_ address: [Token]) -> [Token] {
+        var w = canon.canonAddr(address)
+        while let f = canon.focus(w), f.domain.count >= 2, f.domain.upperBound == w.count - 1,
+            w[w.count - 2].text == "."
+        {
+            w.remove(at: w.count - 2)
+        }
+        if w.count >= 4, w[1].text == "<", w[2].text == "@", w.last?.text == ">" {
+            w = canon.dequote(w[0]) + w[1...]
+        }
+        guard let f = canon.focus(w), f.domain.upperBound == w.count - 1,
+            w[..<f.open].contains(where: RelayAddressCanonicalizer.isNetworkOperator)
+        else { return w }
+        let local = Array(w[..<f.open])
+        let domain = Array(w[f.domain])
+        var relay = false
+        if settings.relayEntireDomain, canon.endsWithMember(domain[...], of: "m") { relay = true }
+        if !relay {
+            if settings.relayHostsOnly {
+                if canon.isMember(domain[...], of: "R") {
+                    relay = true
+                } else if !domain.isEmpty {
+                    relay =
+                        PolicyValue(lookup.exact(domain, tag: .to, mark: .tagThenUntagged))?.isRelay == true
+                }
+            } else if canon.endsWithMember(domain[...], of: "R") {
+                relay = true
+            } else if !domain.isEmpty {
+                relay =
+                    PolicyValue(lookup.domain(domain, tag: .to, mark: .tagThenUntagged))?.isRelay == true
+            }
+        }
+        return relay ? parseRecipient(local) : w
+    }
+
+    // MARK: - Rcpt_ok
+
+    mutating func rcptOK(_ address: [Token]) throws(RulesetAbort) -> Decision {
+        var w: [Token]
+        if settings.looseRelayCheck {
+            w = canon.canonAddr(address)
+            while let f = canon.focus(w), f.domain.count >= 2, w[w.count - 2].text == "." {
+                w.remove(at: w.count - 2)
+            }
+        } else {
+            w = parseRecipient(address)
+        }
+        let f = canon.focus(w)
+        let focusedAtEnd = f.map { $0.domain.upperBound == w.count - 1 && $0.open >= 1 } ?? false
+        if settings.blocklistRecipients {
+            var result: AccessLookupResult = .notFound
+            if let f, focusedAtEnd || f.open >= 1 {
+                let local = Array(w[..<f.open])
+                let domain = Array(w[f.domain])
+                if canon.isLocal(domain[...]) && focusedAtEnd {
+                    result = lookup.searchList(
+                        [
+                            .fullAddress(local + [Token("@")] + domain), .localPart(local + [Token("@")]),
+                            .domain(domain),
+                        ],
+                        tag: .to,
+                        mark: .tagThenUntagged
+                    )
+                } else {
+                    result = lookup.searchList(
+                        [.fullAddress(local + [Token("@")] + domain), .domain(domain)],
+                        tag: .to,
+                        mark: .tagThenUntagged
+                    )
+                }
+            } else if !w.isEmpty {
+                result = lookup.searchList([.localPart(w + [Token("@")])], tag: .to, mark: .tagThenUntagged)
+            }
+            if let value = PolicyValue(result) {
+                switch value {
+                case .ok, .relay: break
+                case .skip where lookup.options.contains(.skip): break
+                case .reject:
+                    return .final(
+                        .mailer(
+                            name: Token("error"),
+                            host: Tokenizer.tokenize("5.2.1"),
+                            text: [Token("\"\(settings.effectiveRecipientRejectMessage)\"")]
+                        )
+                    )
+                default:
+                    return .final(
+                        Self.emptyTextReply(value, workspace: [Token("<")] + w + [Token(">")]) ?? reply(for: value)
+                    )
+                }
+            }
+        }
+        if case .resolved = try relayTLS() { return .final(.mailer(name: Token("RELAY"), host: [], text: [])) }
+        let auth = macro("auth_type")
+        if !auth.isEmpty, canon.isMember(auth[...], of: "TrustAuthMech") {
+            return .final(.mailer(name: Token("RELAY"), host: [], text: []))
+        }
+        if let f, focusedAtEnd {
+            let local = Array(w[..<f.open])
+            let domain = Array(w[f.domain])
+            if settings.relayEntireDomain, canon.endsWithMember(domain[...], of: "m") { return .relay }
+            if canon.isLocal(domain[...]) { return .relay }
+            var result: AccessLookupResult = .notFound
+            if settings.relayHostsOnly {
+                if canon.isMember(domain[...], of: "R") { return .relay }
+                if settings.relayToFullAddress {
+                    result = lookup.exactKey(tag: .to, local + [Token("@")] + domain)
+                }
+                if case .notFound = result {
+                    result = lookup.exact(domain, tag: .to, mark: .tagThenUntagged)
+                }
+            } else {
+                if canon.endsWithMember(domain[...], of: "R") { return .relay }
+                if settings.relayToFullAddress {
+                    result = lookup.searchList(
+                        [
+                            .fullAddress(local + [Token("@")] + domain), .domain(domain),
+                            .fullAddress(local + [Token("@")]),
+                        ],
+                        tag: .to,
+                        mark: .tagThenUntagged
+                    )
+                } else {
+                    result = lookup.domain(domain, tag: .to, mark: .tagThenUntagged)
+                }
+            }
+            switch PolicyValue(result) {
+            case .relay?: return .relay
+            case .temporaryFailure?: return .temporary(.mapTemporaryFailure)
+            default: break
+            }
+            return .notRelay
+        }
+        if f == nil && !w.isEmpty { return .relay }
+        return .notRelay
+    }
+
+    // MARK: - Relay_ok
+
+    mutating func relayOK() -> Decision {
+        let address = macro("client_addr")
+        let localForms = ["0", "127.0.0.1", "IPv6:0:0:0:0:0:0:0:1", "IPv6:::1"].map {
+            Tokenizer.tokenize($0)
+        }
+        if address.isEmpty || localForms.contains(where: { address.matchesTokens($0) }) {
+            return .relay
+        }
+        if canon.startsWithMember(address[...], of: "R") { return .relay }
+        switch PolicyValue(lookup.address(address, tag: .connect, mark: .tagThenUntagged)) {
+        case .relay?: return .relay
+        case .temporaryFailure?: return .temporary(.mapTemporaryFailure)
+        default: break
+        }
+        if canon.isLocal(([Token("[")] + address + [Token("]")])[...]) { return .relay }
+        if settings.relayMailFrom != .off || settings.relayLocalFrom {
+            var sender = canon.canonAddr(macro("f"))
+            while let f = canon.focus(sender), f.domain.count >= 2, sender.count >= 2,
+                sender[sender.count - 2].text == "."
+            {
+                sender.remove(at: sender.count - 2)
+            }
+            if let f = canon.focus(sender), f.open >= 1, f.domain.upperBound == sender.count - 1,
+                !f.domain.isEmpty
+            {
+                let local = Array(sender[..<f.open])
+                let domain = Array(sender[f.domain])
+                if settings.relayLocalFrom, canon.isLocal(domain[...]) { return .relay }
+                if settings.relayMailFrom != .off {
+                    var items: [AccessLookup.SearchItem] = [.fullAddress(local + [Token("@")] + domain)]
+                    if settings.relayMailFrom == .domain {
+                        items.append(settings.relayHostsOnly ? .exact(domain) : .domain(domain))
+                    }
+                    switch PolicyValue(lookup.searchList(items, tag: .from, mark: .tagOnly)) {
+                    case .relay?: return .relay
+                    case .temporaryFailure?: return .temporary(.mapTemporaryFailure)
+                    default: break
+                    }
+                }
+            }
+        }
+        let resolve = macro("client_resolve")
+        let clientName = macro("client_name")
+        if resolve.matchesTokens([Token("TEMP")]) {
+            return .temporary(
+                .error(
+                    host: Tokenizer.tokenize("4.4.0"),
+                    text: [Token("\"450 Relaying temporarily denied. Cannot resolve PTR record for \"")]
+                        + address
+                )
+            )
+        }
+        if resolve.matchesTokens([Token("FORGED")]) {
+            return .final(
+                .error(
+                    host: Tokenizer.tokenize("5.7.1"),
+                    text: [Token("\"550 Relaying denied. IP name possibly forged \"")] + clientName
+                )
+            )
+        }
+        if resolve.matchesTokens([Token("FAIL")]) {
+            return .final(
+                .error(
+                    host: Tokenizer.tokenize("5.7.1"),
+                    text: [Token("\"550 Relaying denied. IP name lookup failed \"")] + clientName
+                )
+            )
+        }
+        var name = clientName
+        guard !name.isEmpty else { return .notRelay }
+        while name.last?.text == "." { name.removeLast() }
+        guard !name.isEmpty else { return .notRelay }
+        if settings.relayEntireDomain, canon.endsWithMember(name[...], of: "m") { return .relay }
+        if canon.isLocal(name[...]) { return .relay }
+        var result: AccessLookupResult
+        if settings.relayHostsOnly {
+            if canon.isMember(name[...], of: "R") { return .relay }
+            result = lookup.exact(name, tag: .connect, mark: .tagThenUntagged)
+        } else {
+            if canon.endsWithMember(name[...], of: "R") { return .relay }
+            result = lookup.domain(name, tag: .connect, mark: .tagThenUntagged)
+        }
+        switch PolicyValue(result) {
+        case .relay?: return .relay
+        case .temporaryFailure?: return .temporary(.mapTemporaryFailure)
+        default: return .notRelay
+        }
+    }
+}

@@ -1,0 +1,647 @@
+#!/usr/bin/env python3
+"""Seeded generator of conformance cases (access maps + bt scripts) for the TLS and relay rulesets.
+
+usage: gen.py --suite SUITE|all --seed N --count K --out DIR
+
+Writes DIR/<suite>/<suite>-<seed>-<k>.txt without expectations (`oracle.py record` fills them in).
+Every case is derived from random.Random("<suite>:<seed>:<k>") only, so the same arguments always give the same
+files (Python 3.2+ string seeding is stable across versions and machines).
+
+Names and addresses come from documentation ranges (example.*, .test, 10/8, 172.16/12, 198.51.100/24,
+203.0.113/24, 192.0.2/24 minus .2, 2001:db8::/32) and never name the recording machine; class w members are added
+explicitly with `.C{w}` lines.
+"""
+import argparse
+import os
+import random
+
+# ------------------------------------------------------------------------------------------------ vocabulary
+VERIFY = ['OK', 'TRUSTED', 'ok', 'Trusted', 'FAIL', 'fail', 'NO', 'NOT', 'NONE', 'CLEAR', 'TEMP', 'PROTOCOL',
+          'SOFTWARE', 'software', 'DANE_FAIL', 'CONFIG', 'FAILURE', 'BOGUS', '']
+BITS = ['0', '40', '56', '64', '80', '112', '128', '168', '256', '512']
+MACRO_BITS = BITS + ['', 'abc', '0128']
+PARENTS = ['example.com', 'example.net', 'example.org', 'secure.example', 'mx.test', 'corp.example',
+           'partner.test', 'rebels.org']
+LABELS = ['mx', 'mx1', 'smtp', 'mail', 'relay', 'a', 'b', 'edge', 'out', 'in', 'gw']
+DNS = ['/C=US/O=Example+20CA/CN=Root', '/C=DE/O=Partner/CN=Partner+20CA', '/C=US/O=Evil/CN=Root',
+       '/CN=mx.secure.example.com', '/C=US/O=Test+20+28Org+29+20+3Cq+3E/CN=client+20one+5C+2Bx=y',
+       '/C=US/O=Example+20CA/CN=Intermediate', '/O=Self/CN=self.example']
+CITAGS = ['MyCA', 'Partner', 'Nope']
+ADDR4_POOLS = ['10', '172.16', '198.51.100', '203.0.113', '192.0.2']
+USERS = ['user', 'alice', 'bob', 'postmaster', 'joe', 'leia', 'root', 'Admin']
+
+
+def mixcase(rng, s, p=0.25):
+    if rng.random() >= p:
+        return s
+    return ''.join(ch.upper() if rng.random() < 0.5 else ch.lower() for ch in s)
+
+
+def ipv4(rng):
+    pool = rng.choice(ADDR4_POOLS)
+    parts = pool.split('.')
+    while len(parts) < 4:
+        parts.append(str(rng.choice([1, 3, 7, 9, 10, 20, 33, 77, 100, 200, 254])))
+    if parts[:3] == ['192', '0', '2'] and parts[3] == '2':
+        parts[3] = '22'
+    return '.'.join(parts)
+
+
+def ipv6(rng):
+    groups = ['2001', 'db8'] + [rng.choice(['0', '1', '5', 'a', '77', 'beef']) for _ in range(6)]
+    return 'IPv6:' + ':'.join(groups)
+
+
+def prefix4(rng, addr):
+    parts = addr.split('.')
+    return '.'.join(parts[:rng.randint(1, 4)])
+
+
+def prefix6(rng, addr):
+    groups = addr.split(':')      # ['IPv6', g1..g8]
+    return ':'.join(groups[:rng.randint(2, 9)])
+
+
+class World:
+    """A small set of peers (names and addresses) shared by a case's map and script."""
+
+    def __init__(self, rng, n=5):
+        self.rng = rng
+        self.hosts = []
+        for _ in range(n):
+            parent = rng.choice(PARENTS)
+            name = rng.choice(LABELS) + '.' + parent
+            if rng.random() < 0.3:
+                name = rng.choice(LABELS) + '.' + name
+            addr = ipv6(rng) if rng.random() < 0.25 else ipv4(rng)
+            self.hosts.append((name, addr))
+
+    def host_key(self):
+        """A D-search key: a name, a parent domain, or a bracketed literal prefix."""
+        rng = self.rng
+        name, addr = rng.choice(self.hosts)
+        r = rng.random()
+        if r < 0.45:
+            return mixcase(rng, name)
+        if r < 0.7:
+            return mixcase(rng, name.split('.', 1)[1])
+        if r < 0.8:
+            return '.'.join(name.split('.')[-1:])
+        if addr.startswith('IPv6:'):
+            return '[' + prefix6(rng, addr) + ']'
+        return '[' + prefix4(rng, addr) + ']'
+
+    def addr_key(self):
+        rng = self.rng
+        _, addr = rng.choice(self.hosts)
+        if addr.startswith('IPv6:'):
+            k = prefix6(rng, addr)
+            return k if rng.random() < 0.9 else k.replace('IPv6:', 'ipv6:')
+        return prefix4(rng, addr)
+
+    def any_key(self):
+        return self.host_key() if self.rng.random() < 0.6 else self.addr_key()
+
+    def peer(self):
+        """(name, addr) for a session: a known host, a subdomain/parent of one, an unknown one, a literal."""
+        rng = self.rng
+        name, addr = rng.choice(self.hosts)
+        r = rng.random()
+        if r < 0.4:
+            return mixcase(rng, name), addr
+        if r < 0.55:
+            return rng.choice(LABELS) + '.' + name, addr
+        if r < 0.65:
+            return 'unknown.' + rng.choice(['example', 'invalid.test', 'nowhere.example']), ipv4(rng)
+        if r < 0.8:
+            return '[' + addr + ']', addr
+        if r < 0.87:
+            return '', addr
+        if r < 0.92:
+            return name, ''
+        if r < 0.96:
+            return name + '.', addr
+        return '', ''
+
+
+# ------------------------------------------------------------------------------------------------ TLS values
+def gen_req(rng, names, dns):
+    """A TLS requirement value (access-map.md §4.4), including malformed and quirky forms."""
+    r = rng.random()
+    prefix = ''
+    if r < 0.2:
+        prefix = rng.choice(['PERM+', 'TEMP+', 'perm+', 'Temp+'])
+    elif r < 0.23:
+        prefix = rng.choice(['TEMP+PERM+', 'FOO+', 'PERM', 'PERM++'])
+    b = rng.random()
+    bits = rng.choice(BITS)
+    if b < 0.3:
+        base = rng.choice(['VERIFY', 'verify', 'Verify'])
+    elif b < 0.55:
+        base = rng.choice(['VERIFY', 'verify']) + ':' + bits
+    elif b < 0.85:
+        base = rng.choice(['ENCR', 'encr']) + ':' + bits
+    else:
+        base = rng.choice(['ENCR', 'VERIFY:', 'ENCR:', 'ENCR:abc', 'ENCR:0x80', 'VERIFY:abc', 'NONE', 'OK',
+                           'REJECT', 'ENCR:128 VERIFY', 'VERIFY :128', 'ENCR: 128', 'VERIFY:128 CN'])
+    exts = []
+    for _ in range(rng.choice([0, 0, 1, 1, 1, 2, 2, 3])):
+        e = rng.random()
+        if e < 0.2:
+            exts.append(rng.choice(['CN', 'cn']))
+        elif e < 0.45:
+            n = rng.choice(names) if names else 'mx.example.com'
+            n = rng.choice([n, mixcase(rng, n, 1.0), n + '.', '*.' + n.split('.', 1)[-1], 'other.example'])
+            exts.append(rng.choice(['CN:', 'cn:']) + n)
+        elif e < 0.6:
+            exts.append('CS:' + rng.choice(dns))
+        elif e < 0.75:
+            exts.append(rng.choice(['CI:', 'ci:']) + rng.choice(dns))
+        elif e < 0.92:
+            exts.append(rng.choice(['CITag:', 'citag:']) + rng.choice(CITAGS))
+        else:
+            exts.append(rng.choice(['FOO:bar', 'CN:', 'CS:', 'XX']))
+    v = prefix + base
+    for i, e in enumerate(exts):
+        sep = '+' if i == 0 else '++'
+        if rng.random() < 0.08:
+            sep = rng.choice(['+', '++', ' +', '+ '])
+        v += sep + e
+    return v
+
+
+def decorate_value(rng, v):
+    """Occasionally add a comment, quotes or trailing blanks to a map value."""
+    r = rng.random()
+    if r < 0.04:
+        return v + ' (comment)'
+    if r < 0.07:
+        return '"' + v + '"'
+    if r < 0.09:
+        return v + '  '
+    return v
+
+
+def tls_macros(rng, lines, peer_kind, world, tls_name):
+    """Random TLS macro settings; some macros are left as they were (state carries over within a run)."""
+    dns = DNS
+
+    def setm(name, value):
+        lines.append('.D{%s}%s' % (name, value))
+    if rng.random() < 0.8:
+        setm('cipher_bits', rng.choice(MACRO_BITS))
+    if rng.random() < 0.4:
+        setm('auth_ssf', rng.choice(MACRO_BITS))
+    if rng.random() < 0.7:
+        r = rng.random()
+        if r < 0.4 and tls_name:
+            cn = mixcase(rng, tls_name.strip('[]'), 0.3)
+        elif r < 0.7:
+            cn = rng.choice(world.hosts)[0]
+        elif r < 0.85:
+            cn = ''
+        else:
+            cn = rng.choice(['evil.example.com', 'BadCertificateUnknown', 'client+20one+2Bx=y'])
+        setm('cn_subject', cn)
+    if rng.random() < 0.6:
+        setm('cert_subject', rng.choice(dns + ['']))
+    if rng.random() < 0.6:
+        setm('cert_issuer', rng.choice(dns + ['']))
+
+
+def citag_entries(rng, m):
+    for tag in CITAGS[:2]:
+        for dn in rng.sample(DNS, rng.randint(0, 3)):
+            m.append('%s:%s\t%s' % (mixcase(rng, tag), dn, rng.choice(['OK', 'OK', 'ok', 'REJECT', 'RELAY'])))
+
+
+def noise_entries(rng, m, world, tags):
+    for _ in range(rng.randint(0, 3)):
+        m.append('%s:%s\t%s' % (rng.choice(tags), world.any_key(), rng.choice(['VERIFY', 'ENCR:256', 'NO', 'OK'])))
+
+
+def dedupe(m):
+    """Keep the first entry per folded key (makemap keeps the first and complains about the rest)."""
+    seen, out = set(), []
+    for line in m:
+        if not line or line.startswith('#'):
+            out.append(line)
+            continue
+        k = line.split('\t', 1)[0].split(' ', 1)[0].lower()
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(line)
+    return out
+
+
+def gen_tls_peer(rng, tag, rs):
+    """tls_client (tag TLS_Clt, client_* macros) or tls_server (TLS_Srv, server_* macros)."""
+    world = World(rng, rng.randint(3, 6))
+    names = [h for h, _ in world.hosts]
+    m = []
+    for _ in range(rng.randint(2, 8)):
+        key = world.any_key() if rng.random() < 0.9 else mixcase(rng, world.any_key(), 1.0)
+        m.append('%s:%s\t%s' % (mixcase(rng, tag, 0.15), key, decorate_value(rng, gen_req(rng, names, DNS))))
+    if rng.random() < 0.5:
+        m.append('%s:\t%s' % (tag, gen_req(rng, names, DNS)))
+    citag_entries(rng, m)
+    noise_entries(rng, m, world, ['TLS_Srv' if tag == 'TLS_Clt' else 'TLS_Clt', 'Connect', 'Try_TLS'])
+    if rng.random() < 0.3:
+        m.append(world.any_key() + '\tVERIFY:256')
+    rng.shuffle(m)
+    m = dedupe(m)
+    who = 'client' if tag == 'TLS_Clt' else 'server'
+    s = []
+    for _ in range(rng.randint(10, 18)):
+        if rng.random() < 0.85:
+            name, addr = world.peer()
+            if rng.random() < 0.9:
+                s.append('.D{%s_name}%s' % (who, name))
+            if rng.random() < 0.9:
+                s.append('.D{%s_addr}%s' % (who, addr))
+        else:
+            name = None
+        tls_macros(rng, s, who, world, name or '')
+        v = rng.choice(VERIFY)
+        if rs == 'tls_server' and v == '':
+            v = 'NONE'     # an empty argument cannot be given to sendmail -bt (nothing is printed)
+        if rng.random() < 0.9:
+            s.append('.D{verify}%s' % v)
+        if rs == 'tls_client':
+            s.append('tls_client %s $| %s' % (v, rng.choice(['MAIL', 'MAIL', 'STARTTLS'])))
+        else:
+            s.append('tls_server %s' % v)
+    return 'default' if rng.random() < 0.9 else 'tls_perm_err', m, s
+
+
+def gen_tls_client(rng):
+    return gen_tls_peer(rng, 'TLS_Clt', 'tls_client')
+
+
+def gen_tls_server(rng):
+    return gen_tls_peer(rng, 'TLS_Srv', 'tls_server')
+
+
+def rcpt_forms(rng, user, dom):
+    forms = ['<%s@%s>', '%s@%s', '<%s@%s.>', '<%s+tag@%s>', '<%s+@%s>', '<%s+a+b@%s>']
+    f = rng.choice(forms)
+    return f % (mixcase(rng, user), mixcase(rng, dom))
+
+
+def gen_tls_rcpt(rng):
+    world = World(rng, 4)
+    names = [h for h, _ in world.hosts]
+    doms = sorted({h.split('.', 1)[1] for h in names})
+    m = []
+    for _ in range(rng.randint(3, 9)):
+        r = rng.random()
+        u = rng.choice(USERS)
+        d = rng.choice(doms + names)
+        if r < 0.3:
+            key = '%s@%s' % (u, d)
+        elif r < 0.45:
+            key = '%s@' % u
+        elif r < 0.55:
+            key = '%s+*@%s' % (u, d)
+        elif r < 0.6:
+            key = '%s+*@' % u
+        else:
+            key = d if rng.random() < 0.8 else d.split('.', 1)[-1]
+        m.append('%s:%s\t%s' % (mixcase(rng, 'TLS_Rcpt', 0.1), mixcase(rng, key),
+                                decorate_value(rng, gen_req(rng, names, DNS))))
+    if rng.random() < 0.4:
+        m.append('TLS_Rcpt:\t%s' % gen_req(rng, names, DNS))
+    citag_entries(rng, m)
+    noise_entries(rng, m, world, ['TLS_Srv', 'To', 'Connect'])
+    rng.shuffle(m)
+    m = dedupe(m)
+    s = []
+    for _ in range(rng.randint(10, 18)):
+        name, addr = world.peer()
+        s.append('.D{server_name}%s' % name)
+        if rng.random() < 0.5:
+            s.append('.D{server_addr}%s' % addr)
+        tls_macros(rng, s, 'server', world, name)
+        if rng.random() < 0.95:
+            s.append('.D{verify}%s' % rng.choice(VERIFY))
+        u = rng.choice(USERS)
+        r = rng.random()
+        if r < 0.75:
+            d = rng.choice(doms + names + ['elsewhere.example'])
+            if rng.random() < 0.3:
+                d = rng.choice(LABELS) + '.' + d
+            a = rcpt_forms(rng, u, d)
+        elif r < 0.9:
+            a = rng.choice(['<%s>', '%s', '<%s+x>']) % u
+        else:
+            a = rng.choice(['<@relay.example:%s@%s>', '<"%s"@%s>', '<%s%%other.example@%s>']) % (u, rng.choice(doms))
+        s.append('tls_rcpt %s' % a)
+    return 'default' if rng.random() < 0.9 else 'tls_perm_err', m, s
+
+
+FEATURE_VALUES = ['V', 'v', 'A', 'a', 'S', 's', 'V A', 'AP', 'L', 'l', 'D E X', 'temp', 'TEMP', 'tempfail',
+                  'x', 'V A S P', 'C c', 'h', 'n', 'M', 'Z']
+
+
+def gen_tls_misc(rng):
+    """try_tls, srv_features, clt_features, RelayTLS and trust_auth in one run."""
+    world = World(rng, 4)
+    m = []
+    for _ in range(rng.randint(1, 5)):
+        m.append('Try_TLS:%s\t%s' % (world.any_key(), rng.choice(['NO', 'no', 'NO', 'YES', 'OK', 'NOPE', 'NO x',
+                                                                  '"NO"', 'NO (comment)'])))
+    if rng.random() < 0.4:
+        m.append('Try_TLS:\t%s' % rng.choice(['NO', 'YES']))
+    for tag in ['Srv_Features', 'Clt_Features']:
+        for _ in range(rng.randint(0, 4)):
+            m.append('%s:%s\t%s' % (mixcase(rng, tag, 0.2), world.any_key(), rng.choice(FEATURE_VALUES)))
+        if rng.random() < 0.4:
+            m.append('%s:\t%s' % (tag, rng.choice(FEATURE_VALUES)))
+    for dn in rng.sample(DNS, rng.randint(0, 4)):
+        m.append('CERTISSUER:%s\t%s' % (dn, rng.choice(['RELAY', 'relay', 'SUBJECT', 'subject', 'OK', 'REJECT'])))
+    for dn in rng.sample(DNS, rng.randint(0, 3)):
+        m.append('CERTSUBJECT:%s\t%s' % (dn, rng.choice(['RELAY', 'relay', 'OK', 'SUBJECT'])))
+    noise_entries(rng, m, world, ['TLS_Srv', 'TLS_Clt', 'Connect'])
+    rng.shuffle(m)
+    m = dedupe(m)
+    s = []
+    if rng.random() < 0.3:
+        s.append('.C{TrustAuthMech}%s' % rng.choice(['PLAIN LOGIN', 'EXTERNAL', 'plain']))
+    for _ in range(rng.randint(12, 22)):
+        which = rng.choice(['try_tls', 'srv_features', 'clt_features', 'RelayTLS', 'RelayTLS', 'trust_auth'])
+        name, addr = world.peer()
+        if which == 'try_tls':
+            s.append('.D{server_name}%s' % name)
+            s.append('.D{server_addr}%s' % addr)
+            s.append('try_tls %s' % rng.choice(['x', name or 'x']))
+        elif which in ('srv_features', 'clt_features'):
+            s.append('.D{client_name}%s' % name)
+            s.append('.D{client_addr}%s' % addr)
+            s.append('%s x' % which)
+        elif which == 'RelayTLS':
+            s.append('.D{verify}%s' % rng.choice(['OK', 'TRUSTED', 'FAIL', 'ok', 'trusted', 'NO', '', 'NONE']))
+            s.append('.D{cert_issuer}%s' % rng.choice(DNS + ['']))
+            s.append('.D{cert_subject}%s' % rng.choice(DNS + ['']))
+            s.append('RelayTLS x')
+        else:
+            if rng.random() < 0.85:
+                s.append('.D{auth_type}%s' % rng.choice(['PLAIN', 'LOGIN', 'EXTERNAL', 'plain', '']))
+            authen = rng.choice(['alice', 'Alice', 'bob@example.com', '/C=US/O=Example+20CA/CN=Root', ''])
+            if rng.random() < 0.85:
+                s.append('.D{auth_authen}%s' % authen)
+            if rng.random() < 0.3:
+                s.append('.D{auth_author}%s' % rng.choice(['carol', 'alice', '']))
+            arg = rng.choice(['alice', '<alice>', 'ALICE', 'bob@example.com', '<bob@example.com>', 'carol', authen or
+                              'x', '<' + (authen or 'x') + '>'])
+            s.append('trust_auth %s' % arg)
+    return 'default', m, s
+
+
+# ------------------------------------------------------------------------------------------------ relay
+LOCAL = 'local.example'
+RELAYDOM = 'relaydomain.example'
+POLICY_VALUES = ['OK', 'RELAY', 'REJECT', 'DISCARD', 'SKIP', 'ok', 'relay', 'Reject',
+                 'QUARANTINE:held for review', 'QUARANTINE:"held, for review"', 'ERROR:550 go away',
+                 'ERROR:5.7.1:550 go away', 'ERROR:4.2.2:450 mailbox full', 'ERROR:"550 go away, now: bye"',
+                 'ERROR:550 Go away, spammer: see http://x.example/a?b=c', 'ERROR:no code here', 'ERROR:',
+                 '"551 legacy text"', '552 unquoted   text (here)', '### legacy', 'FOO bar', 'SPAMFRIEND',
+                 'ERROR:550 rejected %0', 'ERROR:550 50% off %1 %% %x', 'QUARANTINE:', 'TEMP', 'FRIEND', 'HATER',
+                 'ERROR:550 5.7.9 dsn in text', 'REJECT (unquoted comment)', 'OK   ']
+
+
+def open_relay_addresses(rng, other, user='user'):
+    """The classic open-relay test table (rulesets.md §15.4) plus ordinary forms."""
+    L, R = LOCAL, RELAYDOM
+    table = [
+        '<%s@%s>' % (user, L), '<%s@%s>' % (user, L.upper()), '<%s@%s.>' % (user, L), '%s@%s' % (user, L),
+        '<%s@%s>' % (user, other), '<%s@%s>' % (user.upper(), other.upper()), '<%s@%s.>' % (user, other),
+        '%s@%s' % (user, other), '<%s+detail@%s>' % (user, other), '<%s+detail@%s>' % (user, L),
+        '<%s%%%s@%s>' % (user, other, L), '<%s%%%s@%s>' % (user, other, R), '<%s%%%s@%s>' % (user, L, L),
+        '<%s!%s@%s>' % (other, user, L), '<%s!%s@%s>' % (other, user, R), '<%s!%s>' % (other, user),
+        '<"%s@%s"@%s>' % (user, other, L), '<"%s%%%s"@%s>' % (user, other, L), '<"%s"@%s>' % (user, L),
+        '<@%s:%s@%s>' % (L, user, other), '<@%s,@%s:%s@%s>' % (L, R, user, other),
+        '<%s@[10.1.2.3]>' % user, '<%s@[192.0.2.9]>' % user, '<%s@[IPv6:2001:db8:0:0:0:0:0:1]>' % user,
+        '<%s@%s@%s>' % (user, other, L), '<%s%%%s>' % (user, other), '<%s>' % user, user, '<>',
+        '<%s@%s>' % (user, R), '<%s@sub.%s>' % (user, R), '<%s@%s%s>' % (user, 'x', R),
+        '<%s%%%s@%s>' % (user, 'x.' + R, R), '<%s@%s>' % (user, 'partner.test'),
+        '<%s@mx.partner.test>' % user, '<%s%%partner.test@%s>' % (user, R), '<%s@10.1.2.3>' % user,
+        '<%s@localhost>' % user, '<%s%%%s@localhost>' % (user, other),
+    ]
+    return table
+
+
+def relay_world(rng):
+    world = World(rng, 4)
+    return world
+
+
+def relay_map(rng, world, tags, nvals=None):
+    m = []
+    for _ in range(rng.randint(2, 9)):
+        tag = rng.choice(tags)
+        r = rng.random()
+        if tag in ('From', 'To', 'Spam'):
+            u = rng.choice(USERS + ['user'])
+            d = rng.choice(['other.net', 'bad.example', LOCAL, RELAYDOM, 'partner.test', world.hosts[0][0]])
+            if r < 0.3:
+                key = '%s@%s' % (u, d)
+            elif r < 0.45:
+                key = '%s@' % u
+            elif r < 0.55:
+                key = '%s+*@%s' % (u, d)
+            else:
+                key = d if rng.random() < 0.8 else 'sub.' + d
+        else:
+            key = world.any_key()
+        tagged = '' if rng.random() < 0.12 else mixcase(rng, tag, 0.15) + ':'
+        if tag == 'Spam':
+            val = rng.choice(['FRIEND', 'HATER', 'friend', 'OK', 'REJECT'])
+        elif tag == 'To' and rng.random() < 0.5:
+            val = 'RELAY'
+        else:
+            val = rng.choice(POLICY_VALUES)
+        m.append('%s%s\t%s' % (tagged, mixcase(rng, key), val))
+    return m
+
+
+def relay_context(rng, s, world):
+    """Session macros for check_mail/check_rcpt: client, TLS, AUTH."""
+    name, addr = world.peer()
+    r = rng.random()
+    if r < 0.07:
+        addr = rng.choice(['', '0', 'IPv6:0:0:0:0:0:0:0:1', '127.0.0.2', '10.77.1.1', '10.771.1.1'])
+    s.append('.D{client_name}%s' % name)
+    s.append('.D{client_addr}%s' % addr)
+    if rng.random() < 0.8:
+        s.append('.D{client_resolve}%s' % rng.choice(['OK'] * 8 + ['FAIL', 'FORGED', 'TEMP', '']))
+    if rng.random() < 0.3:
+        s.append('.D{auth_type}%s' % rng.choice(['PLAIN', 'plain', 'LOGIN', 'EXTERNAL', 'CRAM-MD5', '']))
+    if rng.random() < 0.25:
+        s.append('.D{verify}%s' % rng.choice(['OK', 'TRUSTED', 'FAIL', 'NO', '']))
+        s.append('.D{cert_issuer}%s' % rng.choice(DNS + ['']))
+        s.append('.D{cert_subject}%s' % rng.choice(DNS + ['']))
+
+
+def gen_check_relay(rng):
+    world = relay_world(rng)
+    m = relay_map(rng, world, ['Connect'] * 5 + ['From', 'To'])
+    if rng.random() < 0.3:
+        m.append('Connect:%s\t%s' % (world.addr_key(), rng.choice(POLICY_VALUES)))
+    rng.shuffle(m)
+    m = dedupe(m)
+    s = []
+    for _ in range(rng.randint(12, 20)):
+        name, addr = world.peer()
+        if addr == '' and name == '':
+            addr = ipv4(rng)
+        s.append('check_relay %s $| %s' % (name, addr))
+    variant = rng.choice(['default'] * 4 + ['skip', 'lookupdotdomain'])
+    if variant == 'lookupdotdomain':
+        for _ in range(2):
+            n = rng.choice(world.hosts)[0]
+            m.append('Connect:.%s\t%s' % (n.split('.', 1)[1], rng.choice(['REJECT', 'OK', 'ERROR:550 dotted'])))
+        m = dedupe(m)
+    return variant, m, s
+
+
+def gen_check_mail(rng):
+    world = relay_world(rng)
+    m = relay_map(rng, world, ['From'] * 4 + ['Connect', 'To'])
+    if rng.random() < 0.3:
+        m.append('TLS_Clt:%s\t%s' % (world.any_key(), gen_req(rng, [h for h, _ in world.hosts], DNS)))
+    rng.shuffle(m)
+    m = dedupe(m)
+    s = ['.C{w}%s' % LOCAL]
+    senders = ['<%s@%s>' % (u, d) for u in USERS for d in ['other.net', 'bad.example', LOCAL, 'partner.test']]
+    senders += ['<>', '<user>', 'user', '<user@localhost>', '<user@[127.0.0.1]>', '<user+zz@other.net>',
+                '<user+zz@bad.example>', '<USER@OTHER.NET>', '<user@other.net.>', '<@x.example:user@other.net>',
+                '<user@[IPv6:0:0:0:0:0:0:0:1]>', 'user@other.net', '<joe+abc@nowhere.example>',
+                '<user@%s>' % world.hosts[0][0]]
+    # senders that hit (or nearly hit) the map's own From:/untagged keys
+    for line in m:
+        key = line.split('\t', 1)[0]
+        key = key.split(':', 1)[1] if ':' in key and not key.lower().startswith(('ipv6', '[')) else key
+        if key.endswith('@'):
+            senders.append('<%s%s>' % (key, rng.choice(['other.net', LOCAL])))
+            senders.append('<%s>' % key[:-1])
+        elif '@' in key:
+            senders.append('<%s>' % key.replace('*', rng.choice(['', 'x', 'a+b'])))
+        elif not key.startswith('['):
+            senders.append('<%s@%s%s>' % (rng.choice(USERS), rng.choice(['', 'sub.']), key))
+    for _ in range(rng.randint(12, 20)):
+        if rng.random() < 0.5:
+            relay_context(rng, s, world)
+        if rng.random() < 0.15:
+            s.append('.D{daemon_flags}%s' % rng.choice(['', 'u', 'f', 'CC f']))
+        if rng.random() < 0.08:
+            s.append('.D{verify}%s' % rng.choice(VERIFY))
+        a = rng.choice(senders)
+        if '[127.0.0.1]' in a:
+            a = '<user@[IPv6:::1]>'
+        s.append('check_mail %s' % a)
+    variant = rng.choice(['default'] * 4 + ['skip', 'lookupdotdomain'])
+    return variant, m, s
+
+
+RCPT_VARIANTS = ['default'] * 5 + ['delay_checks', 'delay_checks', 'delay_checks_friend', 'delay_checks_hater',
+                                   'relay_hosts_only', 'relay_entire_domain', 'relay_mail_from',
+                                   'relay_mail_from_domain', 'blocklist_recipients', 'blocklist_delay_checks',
+                                   'skip', 'lookupdotdomain', 'relaytofulladdress']
+
+
+def gen_check_rcpt(rng):
+    world = relay_world(rng)
+    variant = rng.choice(RCPT_VARIANTS)
+    tags = ['To', 'To', 'Connect', 'From']
+    if variant.startswith('delay_checks_'):
+        tags += ['Spam', 'Spam']
+    m = relay_map(rng, world, tags)
+    if rng.random() < 0.5:
+        m.append('Connect:%s\tRELAY' % world.addr_key())
+    if rng.random() < 0.4:
+        m.append('Connect:%s\tRELAY' % world.host_key())
+    if rng.random() < 0.5:
+        m.append('To:%s\tRELAY' % rng.choice(['partner.test', 'x.' + RELAYDOM, 'other.net', 'user@partner.test']))
+    if rng.random() < 0.2:
+        m.append('CERTISSUER:%s\t%s' % (rng.choice(DNS), rng.choice(['RELAY', 'SUBJECT'])))
+        m.append('CERTSUBJECT:%s\tRELAY' % rng.choice(DNS))
+    if variant == 'relay_mail_from' or variant == 'relay_mail_from_domain':
+        m.append('From:%s\tRELAY' % rng.choice(['sender@trusted.example', 'trusted.example', 'sender@']))
+    rng.shuffle(m)
+    m = dedupe(m)
+    s = []
+    if rng.random() < 0.7:
+        s.append('.C{w}%s' % LOCAL)
+    if rng.random() < 0.5:
+        s.append('.C{R}%s' % rng.choice([RELAYDOM, RELAYDOM + ' 10.77', 'IPv6:2001:db8:77 ' + RELAYDOM]))
+    if rng.random() < 0.4:
+        s.append('.C{TrustAuthMech}%s' % rng.choice(['PLAIN LOGIN', 'EXTERNAL PLAIN', 'LOGIN']))
+    if variant == 'relay_entire_domain' and rng.random() < 0.7:
+        s.append('.C{m}%s' % rng.choice(['example.net', 'partner.test', LOCAL]))
+    other = rng.choice(['other.net', 'bad.example', world.hosts[0][0]])
+    table = open_relay_addresses(rng, other, rng.choice(['user', 'joe', 'Alice']))
+    for _ in range(rng.randint(12, 22)):
+        if rng.random() < 0.45:
+            relay_context(rng, s, world)
+        if variant.startswith('delay_checks') or variant.startswith('relay_mail_from') or \
+                variant == 'blocklist_delay_checks':
+            if rng.random() < 0.4:
+                f = rng.choice(['<sender@trusted.example>', '<x@other.net>', '<>', '<user@bad.example>',
+                                '<okuser@good.example>', '<spammer@bad.example>'])
+                s.append('.D{mail_from}%s' % f)
+                if variant.startswith('relay_mail_from'):
+                    pass
+        s.append('check_rcpt %s' % rng.choice(table))
+    return variant, m, s
+
+
+SUITES = {
+    'tls_client': gen_tls_client,
+    'tls_server': gen_tls_server,
+    'tls_rcpt': gen_tls_rcpt,
+    'tls_misc': gen_tls_misc,
+    'check_relay': gen_check_relay,
+    'check_mail': gen_check_mail,
+    'check_rcpt': gen_check_rcpt,
+}
+
+
+def render(suite, seed, k, variant, m, s):
+    from oracle import variant_mc_lines
+    out = ['# generated by scripts/oracle/gen.py --suite %s --seed %d (case %d); expectations from sendmail -bt'
+           % (suite, seed, k),
+           'case: %s-%d-%03d' % (suite, seed, k),
+           'variant: %s' % variant]
+    for line in variant_mc_lines(variant):
+        out.append('mc: %s' % line)
+    out.append('== map')
+    out.extend(m)
+    out.append('== script')
+    out.extend(s)
+    return '\n'.join(out) + '\n'
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--suite', required=True)
+    ap.add_argument('--seed', type=int, required=True)
+    ap.add_argument('--count', type=int, required=True)
+    ap.add_argument('--out', required=True)
+    a = ap.parse_args()
+    suites = sorted(SUITES) if a.suite == 'all' else a.suite.split(',')
+    for suite in suites:
+        d = os.path.join(a.out, suite)
+        os.makedirs(d, exist_ok=True)
+        for k in range(a.count):
+            rng = random.Random('%s:%d:%d' % (suite, a.seed, k))
+            variant, m, s = SUITES[suite](rng)
+            path = os.path.join(d, '%s-%d-%03d.txt' % (suite, a.seed, k))
+            with open(path, 'w', encoding='latin-1') as f:
+                f.write(render(suite, a.seed, k, variant, m, s))
+
+
+if __name__ == '__main__':
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main()
