@@ -82,6 +82,14 @@ enum Profile {
                     blackHole(engine.tlsRecipient(recipients[s % recipients.count], session: sessions[s % sessions.count]))
                 }))
             }
+            for (label, source) in sources {
+                let engine = PolicyEngine(source: source)
+                let sessions = ctx.work.relaySessions
+                subjects.append(("check_rcpt decision \(label)", ctx.work.relayChains, { s in
+                    let (session, recipient) = sessions[s % sessions.count]
+                    blackHole(engine.checkRcpt(recipient, session: session))
+                }))
+            }
             var floors: [String: [Double]] = [:]
             var times: [String: [Double]] = [:]
             var ratios: [String: [Double]] = [:]

@@ -81,7 +81,7 @@ enum ReloadBenchmarks {
 
     static func register(context: @escaping @Sendable () throws -> BenchContext) {
         let configuration = Benchmark.Configuration(
-            metrics: [.wallClock, .cpuUser, .mallocCountTotal, .peakMemoryResident],
+            metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident],
             warmupIterations: 100,
             scalingFactor: .one,
             maxDuration: .seconds(4),

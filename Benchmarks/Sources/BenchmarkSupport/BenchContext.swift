@@ -64,6 +64,11 @@ public final class BenchContext: Sendable {
             let run = engine.run(.tlsServer, input: session.tokens(.verify), session: session, tracing: true)
             try compare("tls_server", work.tlsServerChains, i, run?.trace)
         }
+        for i in stride(from: 0, to: work.relaySessions.count, by: 97) {
+            let (session, recipient) = work.relaySessions[i]
+            let run = engine.run(.checkRcpt, input: Tokenizer.tokenize(recipient), session: session, tracing: true)
+            try compare("check_rcpt", work.relayChains, i, run?.trace)
+        }
         for i in stride(from: 0, to: work.workload.tlsRecipients.count, by: 97) {
             let session = tlsServerSessions[i]
             let input = Tokenizer.tokenize(work.workload.tlsRecipients[i])

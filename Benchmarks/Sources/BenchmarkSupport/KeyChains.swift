@@ -37,6 +37,23 @@ public final class KeyChains: Sendable {
         self.chainStart = chainStart
     }
 
+    /// Builds the chains from key lists (already in look-up order, original case; folded here).
+    public init<S>(_ sessions: [S], keys: (S) -> [String]) {
+        var bytes: [UInt8] = []
+        var keyStart: [UInt32] = [0]
+        var chainStart: [UInt32] = [0]
+        for session in sessions {
+            for key in keys(session) {
+                bytes.append(contentsOf: key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
+                keyStart.append(UInt32(bytes.count))
+            }
+            chainStart.append(UInt32(keyStart.count - 1))
+        }
+        self.bytes = bytes
+        self.keyStart = keyStart
+        self.chainStart = chainStart
+    }
+
     /// The keys of chain `c`, as text.
     public func keys(of c: Int) -> [String] {
         (Int(chainStart[c])..<Int(chainStart[c + 1])).map { k in

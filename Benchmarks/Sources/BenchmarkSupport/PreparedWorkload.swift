@@ -1,4 +1,5 @@
 public import AccessMap
+public import AccessPolicy
 
 #if canImport(Glibc)
     import Glibc
@@ -21,6 +22,10 @@ public final class PreparedWorkload: Sendable {
     public let tlsServerChains: KeyChains
     /// tls_rcpt chains: `TLS_Rcpt:user@domain`, `TLS_Rcpt:user@`, domain and parents, bare `TLS_Rcpt:`.
     public let tlsRecipientChains: KeyChains
+    /// check_rcpt sessions: `{client_name}`, `{client_addr}` and the recipient.
+    public let relaySessions: [(SessionMacros, String)]
+    /// check_rcpt chains: every key the engine looks up when nothing is found (its trace on an empty map).
+    public let relayChains: KeyChains
     /// tls_client sessions' tokens (name, address), for the bare-chain benchmark.
     public let tlsClientTokens: [([Token], [Token])]
 
@@ -57,6 +62,14 @@ public final class PreparedWorkload: Sendable {
                 tag: .tlsRecipient,
                 mark: .tagOnly
             )
+        }
+        relaySessions = zip(workload.relayClients, workload.relayRecipients).map { client, recipient in
+            (SessionMacros([.clientName: client.name, .clientAddr: client.address, .clientResolve: "OK"]), recipient)
+        }
+        let emptyEngine = PolicyEngine(source: EmptyAccessMapSource())
+        relayChains = KeyChains(relaySessions) { session, recipient in
+            let run = emptyEngine.run(.checkRcpt, input: Tokenizer.tokenize(recipient), session: session, tracing: true)
+            return (run?.trace ?? []).map(\.key)
         }
         let chainsPath = stem + ".tls_client.chains"
         if !WorkloadFiles.exists(chainsPath) { try WorkloadFiles.write(tlsClientChains.text, to: chainsPath) }
