@@ -60,7 +60,11 @@ final class AutoReloadingSourceTests {
     @Test("look-ups notice the new file by themselves after the check interval", arguments: storages)
     func checksPeriodically(snapshot: Bool) async throws {
         try publish("VERIFY")
-        let source = AutoReloadingAccessMapSource(path: path, storage: Self.storage(snapshot), checkInterval: .milliseconds(10))
+        let source = AutoReloadingAccessMapSource(
+            path: path,
+            storage: Self.storage(snapshot),
+            checkInterval: .milliseconds(10)
+        )
         #expect(answer(source) == .found(Array("VERIFY".utf8)))
         try publish("ENCR:128", extra: 3)
         var switched = false
@@ -117,4 +121,3 @@ final class AutoReloadingSourceTests {
         #expect(answer(source) == .found(Array("ENCR:256".utf8)))
     }
 }
-

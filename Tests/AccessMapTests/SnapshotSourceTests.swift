@@ -53,7 +53,9 @@ final class SnapshotSourceTests {
 
     @Test("builds from records without a file; keys compared byte for byte")
     func fromRecords() {
-        let snapshot = AccessMapSnapshot(records: [(Self.bytes("a"), Self.bytes("1")), (Self.bytes("ab"), Self.bytes("2"))])
+        let snapshot = AccessMapSnapshot(records: [
+            (Self.bytes("a"), Self.bytes("1")), (Self.bytes("ab"), Self.bytes("2")),
+        ])
         #expect(snapshot.value(forKey: Self.bytes("a")) == Self.bytes("1"))
         #expect(snapshot.value(forKey: Self.bytes("ab")) == Self.bytes("2"))
         #expect(snapshot.value(forKey: Self.bytes("A")) == nil)
@@ -63,7 +65,9 @@ final class SnapshotSourceTests {
     @Test("a -N map (keys and values with a trailing NUL) answers plain keys")
     func nulTerminatedMap() throws {
         let path = try makeMap([(Self.bytes("tls_clt:nul.example") + [0], Self.bytes("VERIFY") + [0])])
-        for source: any AccessMapSource in [try SnapshotAccessMapSource(path: path), try GDBMAccessMapSource(path: path)] {
+        for source: any AccessMapSource in [
+            try SnapshotAccessMapSource(path: path), try GDBMAccessMapSource(path: path),
+        ] {
             #expect(answer(source, "tls_clt:nul.example") == .found(Self.bytes("VERIFY")))
             #expect(answer(source, "tls_clt:other.example") == .notFound)
         }
@@ -73,7 +77,10 @@ final class SnapshotSourceTests {
     /// `tls_clt:nul.example VERIFY` stored by `makemap -N -o`): after `Connect:example.net` was found,
     /// `map_lookup(access, TLS_Clt:nul.example) => NOT FOUND`; when `TLS_Clt:nul.example` is asked first it is
     /// found (`=> VERIFY`) and `Connect:example.net` afterwards is NOT FOUND. The first hit fixes the NUL form.
-    @Test("the first hit decides whether keys are tried with or without a NUL (sendmail's rule)", arguments: [false, true])
+    @Test(
+        "the first hit decides whether keys are tried with or without a NUL (sendmail's rule)",
+        arguments: [false, true]
+    )
     func firstHitFixesNULForm(snapshot: Bool) throws {
         let path = try makeMap([
             (Self.bytes("connect:example.net"), Self.bytes("REJECT")),
@@ -98,7 +105,9 @@ final class SnapshotSourceTests {
 /// The operator test used when keys are built must agree with the documented operator set.
 @Suite("Token operator classification")
 struct TokenOperatorTests {
-    @Test("every byte: a single-byte token is an operator exactly when it is one of . : % @ ! ^ / [ ] + ( ) < > , ; \\ \"")
+    @Test(
+        "every byte: a single-byte token is an operator exactly when it is one of . : % @ ! ^ / [ ] + ( ) < > , ; \\ \""
+    )
     func operatorsMatchTheSet() {
         let operators = Set(".:%@!^/[]+()<>,;\\\"".utf8)
         for byte in UInt8(0x21)...UInt8(0x7E) {

@@ -7,7 +7,7 @@ import Dispatch
 import GDBMStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 // The hot lookup path on a generated 1,000,000-line access map (BenchmarkSupport/Workload.swift), each figure

@@ -7,7 +7,7 @@ import Dispatch
 import GDBMStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Interleaved ratio runs outside the harness, for a shared (loaded) machine and for profilers:
@@ -61,34 +61,71 @@ enum Profile {
             for (label, source) in sources {
                 var lookup = AccessLookup(source: source.pinned())
                 let tokens = ctx.work.tlsClientTokens
-                subjects.append(("tls_client chain (lookup layer) \(label)", chains, { s in
-                    blackHole(SharedWorkload.chain(&lookup, tokens[s % tokens.count].0, tokens[s % tokens.count].1, tag: .tlsClient))
-                }))
+                subjects.append(
+                    (
+                        "tls_client chain (lookup layer) \(label)", chains,
+                        { s in
+                            blackHole(
+                                SharedWorkload.chain(
+                                    &lookup,
+                                    tokens[s % tokens.count].0,
+                                    tokens[s % tokens.count].1,
+                                    tag: .tlsClient
+                                )
+                            )
+                        }
+                    )
+                )
             }
             for (label, engine) in clientEngines {
                 let sessions = ctx.tlsClientSessions
-                subjects.append(("tls_client decision \(label)", chains, { s in
-                    blackHole(engine.tlsClient(sessions[s % sessions.count], phase: .mail))
-                }))
+                subjects.append(
+                    (
+                        "tls_client decision \(label)", chains,
+                        { s in
+                            blackHole(engine.tlsClient(sessions[s % sessions.count], phase: .mail))
+                        }
+                    )
+                )
             }
             for (label, source) in sources {
                 let engine = PolicyEngine(source: source)
                 let sessions = ctx.tlsServerSessions
-                subjects.append(("tls_server decision \(label)", ctx.work.tlsServerChains, { s in
-                    blackHole(engine.tlsServer(sessions[s % sessions.count]))
-                }))
+                subjects.append(
+                    (
+                        "tls_server decision \(label)", ctx.work.tlsServerChains,
+                        { s in
+                            blackHole(engine.tlsServer(sessions[s % sessions.count]))
+                        }
+                    )
+                )
                 let recipients = ctx.work.workload.tlsRecipients
-                subjects.append(("tls_rcpt decision \(label)", ctx.work.tlsRecipientChains, { s in
-                    blackHole(engine.tlsRecipient(recipients[s % recipients.count], session: sessions[s % sessions.count]))
-                }))
+                subjects.append(
+                    (
+                        "tls_rcpt decision \(label)", ctx.work.tlsRecipientChains,
+                        { s in
+                            blackHole(
+                                engine.tlsRecipient(
+                                    recipients[s % recipients.count],
+                                    session: sessions[s % sessions.count]
+                                )
+                            )
+                        }
+                    )
+                )
             }
             for (label, source) in sources {
                 let engine = PolicyEngine(source: source)
                 let sessions = ctx.work.relaySessions
-                subjects.append(("check_rcpt decision \(label)", ctx.work.relayChains, { s in
-                    let (session, recipient) = sessions[s % sessions.count]
-                    blackHole(engine.checkRcpt(recipient, session: session))
-                }))
+                subjects.append(
+                    (
+                        "check_rcpt decision \(label)", ctx.work.relayChains,
+                        { s in
+                            let (session, recipient) = sessions[s % sessions.count]
+                            blackHole(engine.checkRcpt(recipient, session: session))
+                        }
+                    )
+                )
             }
             var floors: [String: [Double]] = [:]
             var times: [String: [Double]] = [:]

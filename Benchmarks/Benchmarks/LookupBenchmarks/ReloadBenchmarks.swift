@@ -6,7 +6,7 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Decision latency while the map is being replaced: a background thread swaps the map file between two copies
@@ -87,10 +87,12 @@ enum ReloadBenchmarks {
             maxDuration: .seconds(4),
             maxIterations: 2_000_000
         )
-        for (label, storage) in [("GDBM", AutoReloadingAccessMapSource.Storage.gdbm(handleCount: 2)), ("snapshot", .snapshot)]
-        {
+        for (label, storage) in [
+            ("GDBM", AutoReloadingAccessMapSource.Storage.gdbm(handleCount: 2)), ("snapshot", .snapshot),
+        ] {
             for reloading in [false, true] {
-                let name = "tls_client decision \(reloading ? "during reloads" : "reloading source idle"): Swift \(label)"
+                let name =
+                    "tls_client decision \(reloading ? "during reloads" : "reloading source idle"): Swift \(label)"
                 Benchmark(name, configuration: configuration) { (benchmark: Benchmark, state: Reloading) in
                     let sessions = state.ctx.tlsClientSessions
                     let s = state.ctx.advance(benchmark.name, by: 1, modulo: sessions.count)

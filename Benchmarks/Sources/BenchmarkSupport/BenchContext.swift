@@ -45,7 +45,11 @@ public final class BenchContext: Sendable {
     private func checkChains() throws {
         let engine = PolicyEngine(source: GDBMAccessMapSource.open(path: work.databasePath, optional: false))
         func compare(_ label: String, _ chains: KeyChains, _ index: Int, _ trace: [AccessLookupTraceEntry]?) throws {
-            let engineKeys = (trace ?? []).map { String($0.key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }.map { Character(UnicodeScalar($0)) }) }
+            let engineKeys = (trace ?? []).map {
+                String(
+                    $0.key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }.map { Character(UnicodeScalar($0)) }
+                )
+            }
             let chain = chains.keys(of: index)
             guard engineKeys.count <= chain.count, Array(chain.prefix(engineKeys.count)) == engineKeys,
                 engineKeys.count == chain.count || trace?.last?.outcome != .notFound

@@ -2,9 +2,9 @@ public import AccessMap
 public import AccessPolicy
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// A generated workload on disk: the access text, the GDBM map built from it, the sessions and their key chains.
@@ -38,9 +38,13 @@ public final class PreparedWorkload: Sendable {
         if !WorkloadFiles.exists(textPath) { try WorkloadFiles.write(workload.text, to: textPath) }
         if !WorkloadFiles.exists(databasePath) {
             var rejected: [String] = []
-            let summary = try MapBuilder().build(from: workload.text, into: databasePath, diagnostics: {
-                rejected.append($0.description)
-            })
+            let summary = try MapBuilder().build(
+                from: workload.text,
+                into: databasePath,
+                diagnostics: {
+                    rejected.append($0.description)
+                }
+            )
             guard rejected.isEmpty, summary.rejected == 0, summary.stored == summary.entries else {
                 throw WorkloadError("generated map not stored whole: \(summary), \(rejected.prefix(3))")
             }

@@ -24,7 +24,12 @@ public enum SharedWorkload {
 
     /// The bare tls_client/tls_server chain on pre-tokenized name and address: D, A, bare tag, first hit wins.
     @inline(__always)
-    public static func chain(_ lookup: inout AccessLookup, _ name: [Token], _ address: [Token], tag: AccessTag)
+    public static func chain(
+        _ lookup: inout AccessLookup,
+        _ name: [Token],
+        _ address: [Token],
+        tag: AccessTag
+    )
         -> AccessLookupResult
     {
         let byName = lookup.domain(name, tag: tag, mark: .tagOnly)

@@ -2,9 +2,9 @@ import AccessMap
 import GDBMStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// One SMTP peer as the TLS rulesets see it: `{client_name}`/`{client_addr}` (tls_client) or

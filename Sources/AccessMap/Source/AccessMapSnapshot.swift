@@ -1,11 +1,11 @@
 public import GDBMStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// An immutable in-memory copy of a whole access map, for look-ups several times faster than GDBM.
@@ -43,6 +43,8 @@ public final class AccessMapSnapshot: Sendable {
         let database = try GDBMDatabase(path: path, mode: .readOnly, lock: false)
         var builder = Builder(expectedCount: (try? database.count()) ?? 0)
         do {
+            // swift-format-ignore: ReplaceForEachWithForLoop
+            // (GDBMDatabase.forEach walks the file with gdbm_firstkey/gdbm_nextkey; it is not a Sequence.)
             try database.forEach { key, value in builder.add(key: key, value: value) }
         } catch let error as GDBMError {
             throw error
@@ -100,12 +102,19 @@ public final class AccessMapSnapshot: Sendable {
     /// Looks a key up and hands the stored value (trailing NUL removed) to `body`, without copying it.
     ///
     /// - Returns: `body`'s result, or `nil` when the key is absent.
-    public func withValue<R>(forKey key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R)
+    public func withValue<R>(
+        forKey key: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) throws -> R
+    )
         rethrows -> R?
     {
         guard let (offset, keyLength, valueLength) = locate(key) else { return nil }
         return try arena.withUnsafeBytes { arena in
-            try body(UnsafeRawBufferPointer(rebasing: arena[(offset + 8 + keyLength)..<(offset + 8 + keyLength + valueLength)]))
+            try body(
+                UnsafeRawBufferPointer(
+                    rebasing: arena[(offset + 8 + keyLength)..<(offset + 8 + keyLength + valueLength)]
+                )
+            )
         }
     }
 

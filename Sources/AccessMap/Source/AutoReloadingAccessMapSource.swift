@@ -2,11 +2,11 @@ import GDBMStore
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// An access map file that is watched and switched to its new version when it is rebuilt, without ever blocking
@@ -136,7 +136,8 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
         let now = Self.monotonicNanoseconds()
         let due = nextCheck.load(ordering: .relaxed)
         guard now >= due else { return }
-        guard nextCheck.compareExchange(expected: due, desired: now &+ intervalNanoseconds, ordering: .relaxed).exchanged
+        guard
+            nextCheck.compareExchange(expected: due, desired: now &+ intervalNanoseconds, ordering: .relaxed).exchanged
         else { return }
         let known = state.withLock { $0.identity }
         guard MapFileIdentity(path: path) != known else { return }
@@ -183,9 +184,9 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
     private static func monotonicNanoseconds() -> Int64 {
         var now = timespec()
         #if os(Linux)
-            clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
         #else
-            clock_gettime(CLOCK_MONOTONIC, &now)
+        clock_gettime(CLOCK_MONOTONIC, &now)
         #endif
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
