@@ -78,7 +78,7 @@ for size in ["100k", "1M"]:
     for name in sorted(n for n in values if n.startswith(f"makemap {size}:")):
         t = per_op(name, "Time(wallclock)")
         rss = per_op(name, "Memory(residentpeak)") if "MapBuilder" in name else None
-        speed = f"{ref / t:.1f}× faster" if ref and t else "–"
+        speed = f"{ref / t:.2f}×" if ref and t else "–"
         print(f"| {name} | {fmt_ns(t)} | {speed} | {'–' if rss is None else f'{rss / 1e6:.0f}' if rss > 1e5 else f'{rss:.0f}'} |")
 print()
 print("| two threads (one decision on each per op) | speed-up over one thread (wall) |")

@@ -1,7 +1,8 @@
-import AccessMap
 import Foundation
 import GDBMStore
 import Testing
+
+@testable import AccessMap
 
 /// Noticing a rebuilt map file and switching to it, for both storages.
 @Suite("Auto-reloading access map source")
@@ -55,6 +56,22 @@ final class AutoReloadingSourceTests {
         #expect(source.current.identity == MapFileIdentity(path: path))
         // A decision that pinned the old version finishes on it.
         #expect(answer(pinned.source) == .found(Array("VERIFY".utf8)))
+    }
+
+    @Test("a replaced version is kept by the source for a grace period, not released by the decision that drops it")
+    func replacedVersionIsRetired() throws {
+        try publish("VERIFY")
+        let source = AutoReloadingAccessMapSource(path: path, storage: .snapshot, checkInterval: nil)
+        weak var oldSnapshot: AccessMapSnapshot?
+        do {
+            let pinned = try #require(source.current.source as? SnapshotAccessMapSource)
+            oldSnapshot = pinned.snapshot
+        }
+        try publish("ENCR:256", extra: 5)
+        #expect(source.reloadIfChanged())
+        // Nobody pins the old version any more, yet it is still alive: the reloading side releases it later.
+        #expect(oldSnapshot != nil)
+        #expect(source.retiredCount == 1)
     }
 
     @Test("look-ups notice the new file by themselves after the check interval", arguments: storages)

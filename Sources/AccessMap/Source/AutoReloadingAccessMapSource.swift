@@ -16,8 +16,9 @@ import Darwin
 /// modification time). At most once per ``checkInterval`` the first look-up that comes along `stat`s the path
 /// (about a microsecond); when the file changed, the new version is opened (or, with ``Storage/snapshot``, loaded
 /// into memory) on a background task while look-ups go on against the old one, and then swapped in under a lock
-/// that is held only to exchange a reference. A decision that pinned the old version (``current``) finishes on it;
-/// the old GDBM handles or snapshot are released when the last such decision ends.
+/// that is held only to exchange a reference. A decision that pinned the old version (``current``) finishes on it.
+/// The replaced version is released by the reloading thread about two seconds after the switch (or at the next
+/// check), so closing its handles or freeing its snapshot never lands on a decision.
 ///
 /// A file that is missing gives an empty map when ``optional`` (sendmail's `-o`), else temporary failures, as at
 /// start-up. A file that exists but cannot be opened (truncated, not a GDBM file) keeps the previous version in
@@ -57,6 +58,12 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
     private let reloadLock = Mutex<Void>(())
     private let nextCheck: Atomic<Int64>
     private let reloadScheduled = Atomic<Bool>(false)
+    /// Replaced versions, kept until ``retirementGrace`` has passed so that the decision that drops the last
+    /// reference does not pay for closing the handles or freeing the snapshot (munmap of a 100 MB file, or
+    /// freeing 90 MB, takes milliseconds): the reloading thread releases them.
+    private let retired = Mutex<[(version: Version, since: Int64)]>([])
+    /// How long a replaced version is kept after the switch.
+    private static let retirementGrace: Int64 = 2_000_000_000
     private let intervalNanoseconds: Int64
 
     /// Opens (or loads) the map at `path`.
@@ -113,7 +120,8 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
     /// - Returns: `true` when a new version was put in service.
     @discardableResult
     public func reloadIfChanged() -> Bool {
-        reloadLock.withLock { _ in
+        releaseRetired()
+        return reloadLock.withLock { _ in
             let old = state.withLock { $0 }
             let identity = MapFileIdentity(path: path)
             if identity == old.identity { return false }
@@ -127,6 +135,7 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
             state.withLock {
                 $0 = Version(source: source, identity: loaded.identity, generation: old.generation + 1)
             }
+            retired.withLock { $0.append((old, Self.monotonicNanoseconds())) }
             return true
         }
     }
@@ -147,8 +156,24 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
         Task.detached(priority: .utility) { [self] in
             reloadIfChanged()
             reloadScheduled.store(false, ordering: .releasing)
+            try? await Task.sleep(for: .nanoseconds(Self.retirementGrace + 100_000_000))
+            releaseRetired()
         }
     }
+
+    /// Drops replaced versions older than the grace period, here (on the reloading thread), outside any lock.
+    private func releaseRetired() {
+        let now = Self.monotonicNanoseconds()
+        let expired = retired.withLock { list -> [(version: Version, since: Int64)] in
+            let expired = list.filter { now - $0.since >= Self.retirementGrace }
+            list.removeAll { now - $0.since >= Self.retirementGrace }
+            return expired
+        }
+        _ = expired.count  // released when `expired` goes out of scope, on this thread
+    }
+
+    /// The number of replaced versions still held (released by the reloading thread after a grace period).
+    var retiredCount: Int { retired.withLock { $0.count } }
 
     private enum Loaded {
         case loaded(any AccessMapSource, MapFileIdentity)
