@@ -64,6 +64,12 @@ step_errors() {
   show "ls -A \$DEMO"
 }
 
+step_bt() {
+  heading "TLS decisions in sendmail -bt's language (Fixtures/engine/articles/script.txt: macros, then one result per ruleset line)"
+  show "grep -v '^#' Fixtures/engine/articles/script.txt | grep -v '^\$' | head -8"
+  show "accesspolicy bt --map \$DEMO/access.db < Fixtures/engine/articles/script.txt"
+}
+
 step_policy_tests() {
   heading "Policy tests for the articles' scenarios (Fixtures/policy-tests/*.yaml; format: docs/policy-tests.md)"
   show "accesspolicy test Fixtures/policy-tests/tls-srv-encr-112.yaml Fixtures/policy-tests/try-tls-no.yaml | cut -c1-150"
@@ -84,7 +90,7 @@ step_replay() {
   show "accesspolicy diff --old \$DEMO/generated.db --new \$DEMO/generated-new.db Fixtures/logs/generated-2500.log | cut -c1-150"
 }
 
-STEPS=(step_build_articles_map step_query step_dump step_debian_default step_errors step_policy_tests step_replay)
+STEPS=(step_build_articles_map step_query step_dump step_bt step_debian_default step_errors step_policy_tests step_replay)
 
 # --- run ------------------------------------------------------------------------------------------------------------
 accesspolicy() { "$TOOL" "$@"; }

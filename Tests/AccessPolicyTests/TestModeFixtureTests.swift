@@ -13,7 +13,7 @@ final class TestModeFixtureTests {
 
     static let fixtureNames = [
         "tls-basic", "tempfail", "random-tls", "random-tempfail", "random-perm", "random-options", "random-chaos",
-        "random-chaos-2", "recipient-addresses",
+        "random-chaos-2", "recipient-addresses", "articles",
     ]
 
     @Test("every ruleset line prints what sendmail printed", arguments: fixtureNames)
