@@ -73,6 +73,10 @@ extension AccessPolicyTool {
                 switch interpreter.execute(line, number: number) {
                 case .none: break
                 case .result(let text): print(text)
+                case .undefinedRuleset(let text, let note):
+                    print(text)
+                    var message = Array("\(note)\n".utf8)
+                    _ = message.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
                 case .error(let error):
                     failed = true
                     var message = Array("\(error)\n".utf8)

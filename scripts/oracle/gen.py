@@ -596,6 +596,180 @@ def gen_check_rcpt(rng):
     return variant, m, s
 
 
+# ------------------------------------------------------------------------------------------------ chaos
+# Random character soup in inputs, macro values and map values: operators, quotes, parentheses, brackets,
+# backslashes, `$`, `#`, 8-bit text (valid UTF-8 only: the case files and the Swift harness are UTF-8), empty and
+# white-space-only values, very long tokens. Strings are kept as latin-1 code points so that `encoding='latin-1'`
+# writes the UTF-8 bytes.
+SOUP_CHARS = 'abcxyzABC0123456789' * 3 + '.:[]@+/=()<>"\\,;% !^$\'-_*#&|{}~?\t'
+UTF8_BITS = [s.encode('utf-8').decode('latin-1') for s in ['é', 'ü', 'ß', 'Ж', '€', '中', '\u00a0']]
+JUNK_ATOMS = ['u', 'user', 'a.b', 'x', LOCAL, RELAYDOM, 'other.net', 'h', '"q u"', '"u@v"', '"a\\"b"',
+              '[10.1.2.3]', '[IPv6:2001:db8::1]', '[1.2]', 'UUCP', 'foo.UUCP', '', '(c)', 'Joe Q', '"', '\\@',
+              'a\\.b', '9', 'partner.test', 'joe+x', 'x.' + RELAYDOM, 'b.a.example']
+JUNK_OPS = ['@', '%', '!', ':', ';', ',', '<', '>', '.', '..', '@@', '<>', '[', ']', ' ', ':;', '::', '+', '"',
+            '$', '#', '\\', '(', ')', '^', '/', '|', '=', '$|', '$#', '$@', '$:', '\t', '  ']
+
+
+def soup(rng, lo=0, hi=12):
+    out = []
+    for _ in range(rng.randint(lo, hi)):
+        r = rng.random()
+        out.append(rng.choice(UTF8_BITS) if r < 0.05 else rng.choice(SOUP_CHARS))
+    return ''.join(out)
+
+
+def junk_address(rng):
+    """An address-like string built from address pieces and operators (`!`/`%` paths, groups, routes, nested
+    `@`, literals, quotes, `<>`, empty parts)."""
+    r = rng.random()
+    if r < 0.15:
+        return soup(rng, 1, 14)
+    parts = [rng.choice(JUNK_ATOMS) if rng.random() < 0.55 else rng.choice(JUNK_OPS)
+             for _ in range(rng.randint(1, 8))]
+    a = ''.join(parts)
+    if rng.random() < 0.3:
+        a = '<' + a + '>'
+    if rng.random() < 0.04:
+        a = 'x' * rng.randint(60, 300) + '@' + a
+    return a.strip() or rng.choice(['x', '<>', '"', '@'])
+
+
+def soup_value(rng):
+    """A map value: keywords glued to soup."""
+    words = ['VERIFY', 'ENCR', 'PERM', 'TEMP', 'CN', 'CS', 'CI', 'CITag', 'OK', 'NO', 'RELAY', 'REJECT',
+             'DISCARD', 'SKIP', 'ERROR', 'QUARANTINE', 'SUBJECT', '128', ':', '+', '++', '<TMPF>', '?', '%1', '%0',
+             '550', '4.7.1', '"', '(', ')', '\\']
+    parts = [rng.choice(words) if rng.random() < 0.6 else soup(rng, 1, 6) for _ in range(rng.randint(1, 6))]
+    v = ''.join(p if rng.random() < 0.7 else ' ' + p for p in parts).strip()
+    if rng.random() < 0.03:
+        v = rng.choice(words) + ':' + 'y' * rng.randint(100, 400)
+    return v or 'x'
+
+
+def soup_key(rng):
+    k = soup(rng, 1, 8)
+    return ''.join(ch for ch in k if ch not in ' \t#') or 'k'
+
+
+def macro_soup(rng, choices):
+    r = rng.random()
+    if r < 0.1:
+        return ''
+    if r < 0.15:
+        return rng.choice([' ', '  ', '\t', ' (c) ', '()'])
+    if r < 0.55:
+        return rng.choice(choices)
+    if r < 0.58:
+        return 'z' * rng.randint(100, 400)
+    return soup(rng, 1, 12)
+
+
+CHAOS_NAMES = ['a.example', 'b.a.example', '[10.1.2.3]', 'x', 'IPv6:2001:db8::3', '10.1.2.3', '[IPv6:2001:db8::3]',
+               'mx.partner.test', 'partner.test']
+
+
+def chaos_map(rng, tags):
+    m = []
+    for tag in tags:
+        for _ in range(rng.randint(0, 3)):
+            r = rng.random()
+            if r < 0.6:
+                key = rng.choice(CHAOS_NAMES + ['1.2', 'example', 'u@', '', '/C=x', 'user@' + LOCAL, 'joe+*@',
+                                                'other.net', RELAYDOM, 'h.uucp', 'a.b'])
+            else:
+                key = soup_key(rng)
+            m.append('%s:%s\t%s' % (mixcase(rng, tag, 0.1), key, soup_value(rng)))
+    if rng.random() < 0.3:
+        m.append('%s\t%s' % (rng.choice(CHAOS_NAMES), soup_value(rng)))
+    rng.shuffle(m)
+    return dedupe(m)
+
+
+CHAOS_MACROS = {
+    'verify': ['OK', 'FAIL', 'TRUSTED', 'NONE', 'SOFTWARE', 'TEMP'],
+    'cipher_bits': ['128', '56', '0x80', '0128', '-1'],
+    'auth_ssf': ['128', '0', '256'],
+    'client_name': CHAOS_NAMES, 'client_addr': CHAOS_NAMES, 'server_name': CHAOS_NAMES,
+    'server_addr': CHAOS_NAMES, 'cn_subject': CHAOS_NAMES + ['/C=x'], 'cert_subject': ['/C=x', '/CN=a'],
+    'cert_issuer': ['/C=x', '/CN=a'], 'auth_type': ['PLAIN', 'EXTERNAL'], 'auth_authen': ['alice', 'bob@x'],
+    'auth_author': ['alice', '<bob@x>'], 'client_resolve': ['OK', 'FAIL', 'FORGED', 'TEMP'],
+    'mail_from': ['<a@b.example>', '<>'], 'daemon_flags': ['u', 'f'],
+}
+
+
+def chaos_macros(rng, s, names):
+    for name in rng.sample(names, rng.randint(1, min(5, len(names)))):
+        s.append('.D{%s}%s' % (name, macro_soup(rng, CHAOS_MACROS[name])))
+
+
+def gen_chaos_tls(rng):
+    """TLS rulesets with soup in macros, map values and inputs."""
+    m = chaos_map(rng, ['TLS_Clt', 'TLS_Srv', 'TLS_Rcpt', 'Try_TLS', 'Srv_Features', 'Clt_Features', 'CERTISSUER',
+                        'CERTSUBJECT', 'MyCA'])
+    s = []
+    names = ['verify', 'cipher_bits', 'auth_ssf', 'client_name', 'client_addr', 'server_name', 'server_addr',
+             'cn_subject', 'cert_subject', 'cert_issuer', 'auth_type', 'auth_authen', 'auth_author']
+    for _ in range(rng.randint(12, 20)):
+        chaos_macros(rng, s, names)
+        rs = rng.choice(['tls_client', 'tls_client', 'tls_server', 'tls_rcpt', 'tls_rcpt', 'try_tls',
+                         'srv_features', 'clt_features', 'RelayTLS', 'trust_auth'])
+        if rs == 'tls_client':
+            inp = rng.choice(['OK', 'FAIL', 'SOFTWARE', 'TRUSTED', soup(rng, 1, 5)]) + ' $| ' + rng.choice(
+                ['MAIL', 'STARTTLS', soup(rng, 0, 4)])
+        elif rs == 'tls_rcpt':
+            inp = junk_address(rng)
+        else:
+            inp = rng.choice(['OK', 'x', 'FAIL', 'a@b.example', '<u@a.example>', 'alice', '<alice>', soup(rng, 1, 8)])
+        s.append('%s %s' % (rs, inp.strip() or 'x'))
+    return ('default' if rng.random() < 0.85 else 'tls_perm_err'), m, s
+
+
+def gen_chaos_addr(rng):
+    """tls_rcpt, check_mail and check_rcpt on junk addresses."""
+    variant = rng.choice(RCPT_VARIANTS)
+    m = chaos_map(rng, ['TLS_Rcpt', 'To', 'From', 'Connect'])
+    for _ in range(rng.randint(2, 6)):
+        m.append('%s:%s\t%s' % (rng.choice(['TLS_Rcpt', 'To', 'From']), rng.choice(
+            ['other.net', 'u@', 'x', 'a.b', 'user@' + LOCAL, 'h.uucp', '[10.1.2.3]', RELAYDOM, 'joe+*@', 'partner.test',
+             'v', 'q u@', 'a"b@']), rng.choice(['VERIFY', 'ENCR:99', 'REJECT', 'RELAY', 'OK', 'ERROR:550 no',
+                                               'DISCARD', 'VERIFY:1'])))
+    m = dedupe(m)
+    s = ['.C{w}%s' % LOCAL]
+    if rng.random() < 0.5:
+        s.append('.C{R}%s' % RELAYDOM)
+    for _ in range(rng.randint(15, 25)):
+        if rng.random() < 0.3:
+            s.append('.D{verify}%s' % rng.choice(['FAIL', 'OK', 'NONE', '']))
+        if rng.random() < 0.2:
+            s.append('.D{client_addr}%s' % rng.choice(['10.1.2.3', '198.51.100.7', '']))
+            s.append('.D{client_name}%s' % rng.choice(['a.example', 'mx.partner.test', '']))
+        rs = rng.choice(['tls_rcpt', 'tls_rcpt', 'check_mail', 'check_rcpt', 'check_rcpt'])
+        s.append('%s %s' % (rs, junk_address(rng)))
+    return variant, m, s
+
+
+def gen_chaos_relay(rng):
+    """check_relay, check_mail and check_rcpt with soup in macros, map values and inputs."""
+    variant = rng.choice(RCPT_VARIANTS)
+    m = chaos_map(rng, ['Connect', 'From', 'To', 'Spam', 'TLS_Clt', 'CERTISSUER'])
+    s = ['.C{w}%s' % LOCAL]
+    if rng.random() < 0.5:
+        s.append('.C{R}%s' % RELAYDOM)
+    if rng.random() < 0.3:
+        s.append('.C{TrustAuthMech}PLAIN')
+    names = ['verify', 'cipher_bits', 'client_name', 'client_addr', 'client_resolve', 'auth_type', 'cert_issuer',
+             'cert_subject', 'mail_from', 'daemon_flags']
+    for _ in range(rng.randint(12, 20)):
+        chaos_macros(rng, s, names)
+        rs = rng.choice(['check_relay', 'check_mail', 'check_rcpt'])
+        if rs == 'check_relay':
+            inp = '%s $| %s' % (macro_soup(rng, CHAOS_NAMES), macro_soup(rng, CHAOS_NAMES))
+        else:
+            inp = junk_address(rng) if rng.random() < 0.5 else soup(rng, 1, 10)
+        s.append('%s %s' % (rs, inp.strip() or 'x'))
+    return variant, m, s
+
+
 SUITES = {
     'tls_client': gen_tls_client,
     'tls_server': gen_tls_server,
@@ -604,6 +778,9 @@ SUITES = {
     'check_relay': gen_check_relay,
     'check_mail': gen_check_mail,
     'check_rcpt': gen_check_rcpt,
+    'chaos_tls': gen_chaos_tls,
+    'chaos_addr': gen_chaos_addr,
+    'chaos_relay': gen_chaos_relay,
 }
 
 

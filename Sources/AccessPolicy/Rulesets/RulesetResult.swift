@@ -114,3 +114,30 @@ public enum RulesetResult: Hashable, Sendable {
         }
     }
 }
+
+extension RulesetResult {
+    /// A workspace that starts with `$#`, read as sendmail's caller reads it: the mailer is the tokens up to the
+    /// first `$@` or `$:`, the host the tokens after that `$@` up to the next `$:`, the text everything after that
+    /// `$:` (later metasymbols included, as in a malformed workspace). Any other workspace stays a workspace.
+    init(resolvedWorkspace w: [Token]) {
+        guard w.first == Token("$#") else {
+            self = .workspace(w)
+            return
+        }
+        let host = Token("$@")
+        let text = Token("$:")
+        var i = 1
+        while i < w.count && w[i] != host && w[i] != text { i += 1 }
+        let mailer = Array(w[1..<i])
+        var hostPart: [Token]?
+        if i < w.count && w[i] == host {
+            var j = i + 1
+            while j < w.count && w[j] != text { j += 1 }
+            hostPart = Array(w[(i + 1)..<j])
+            i = j
+        }
+        var textPart: [Token]?
+        if i < w.count && w[i] == text { textPart = Array(w[(i + 1)...]) }
+        self = .resolved(mailer: mailer, host: hostPart, text: textPart)
+    }
+}

@@ -34,6 +34,13 @@ public struct TestModeInterpreter: Sendable {
         case result(String)
         /// A script error (to report on standard error).
         case error(TestModeError)
+        /// A ruleset this configuration does not have (`check_mail` under FEATURE(delay_checks), a misspelt name):
+        /// the line to print (to keep one output line per ruleset line) and a note for standard error.
+        ///
+        /// `sendmail -bt` says `Undefined ruleset NAME` and runs nothing, so the last result it shows for
+        /// `Start,NAME input` is the `Start` helper's: the input itself. The line is that input in the contract
+        /// notation (the input when it is one word of letters, else `OK`).
+        case undefinedRuleset(result: String, note: TestModeError)
     }
 
     /// Runs one script line.
@@ -65,6 +72,7 @@ public struct TestModeInterpreter: Sendable {
             case .none: break
             case .result(let text): output.append(text)
             case .error(let error): errors.append(error)
+            case .undefinedRuleset(let text, _): output.append(text)
             }
         }
         return (output, errors)
@@ -127,18 +135,26 @@ public struct TestModeInterpreter: Sendable {
         }
         let ruleset = PolicyRuleset(rawValue: String(name))
         let engine = PolicyEngine(configuration: configuration, source: source)
-        guard engine.knows(ruleset) else {
-            return .error(TestModeError(line: number, reason: "unknown ruleset '\(name)'"))
-        }
+        let known = engine.knows(ruleset)
         // sendmail -bt reads the input as an address list: each comma-separated part is run in turn and the
         // last one's result is the answer. A line with no tokens at all runs nothing: nothing resolved, `OK`.
         var last = RulesetResult.ok
         for part in Self.addressListParts(text[nameEnd...]) {
             let input = Tokenizer.tokenize(String(part), parenthesesAreComments: false)
             if input.isEmpty { continue }
+            guard known else {
+                last = .workspace(input)
+                continue
+            }
             guard let evaluation = engine.run(ruleset, input: input, session: macros) else { break }
             macros = evaluation.macros
             last = evaluation.result
+        }
+        guard known else {
+            return .undefinedRuleset(
+                result: last.testModeLine,
+                note: TestModeError(line: number, reason: "undefined ruleset '\(name)' (printed the input, as sendmail -bt shows it)")
+            )
         }
         return .result(last.testModeLine)
     }
