@@ -323,7 +323,7 @@ def run_case(case, verbose=False):
 
 # Messages sendmail -bt prints about a ruleset line's input while still running it (or instead of running it): the
 # address parser's complaints (`x... Unbalanced '<'`, `553 … Unbalanced '('`, `… Address too long`) and `No address!`.
-DIAGNOSTIC = re.compile(r'^(== Ruleset .* status \d+|Undefined ruleset .*|8-bit character in mailbox address .*|.*\.\.\. .*|\d{3}[ -].*|No address!|.*too long.*|.*: line too long.*)$')
+DIAGNOSTIC = re.compile(r'^(rewrite: excessive recursion .*|== Ruleset .* status \d+|Undefined ruleset .*|8-bit character in mailbox address .*|.*\.\.\. .*|\d{3}[ -].*|No address!|.*too long.*|.*: line too long.*)$')
 
 
 def is_diagnostic(line):
