@@ -314,7 +314,13 @@ extension RulesetEvaluator {
     /// `tls_client {verify} $| MAIL`, as check_mail (and delay_checks' check_rcpt) run it first: its `$#…` result,
     /// or `nil` to go on.
     mutating func tlsClientAtMail() throws(RulesetAbort) -> RulesetResult? {
-        let result = try tlsClient(macros.tokens(.verify) + [Token("$|"), Token("MAIL")])
+        // tls_client is a called ruleset here: when it fails, the caller goes on (accept).
+        // `$&{verify}` is expanded by the caller: a white-space-only value makes the caller fail.
+        let verify = try macro("verify")
+        guard let result = try? tlsClient(verify + [Token("$|"), Token("MAIL")]) else {
+            lastReturn = [Token("OK")]
+            return nil
+        }
         if case .workspace(let tokens) = result { lastReturn = tokens }
         return result.isMailer ? result : nil
     }
@@ -327,7 +333,9 @@ extension RulesetEvaluator {
         if try deferred { return .word("deferred") }
         // An address the initial parse refuses (`u@a@b`, `<@.x>`, …) is refused whoever the client is.
         if let refused = RelayAddressCanonicalizer.parseError(canon.canonAddr(address)) { return refused }
-        let recipient = try rcptOK(address)
+        // Rcpt_ok and Relay_ok are called rulesets: when one fails, Basic_check_rcpt goes on with what it handed
+        // back (never RELAY or a `$#` triple).
+        let recipient = (try? rcptOK(address)) ?? .notRelay
         var temporary: RulesetResult?
         switch recipient {
         case .temporary(let result): temporary = result
@@ -337,7 +345,7 @@ extension RulesetEvaluator {
         }
         // Rcpt_ok has returned (a workspace that is not one word).
         lastReturn = Workspace.notFoundGroup
-        switch try relayOK() {
+        switch (try? relayOK()) ?? .notRelay {
         case .temporary(let result): return result
         case .final(let result): return result
         case .relay: return .word("RELAY")
@@ -450,7 +458,9 @@ extension RulesetEvaluator {
                 }
             }
         }
-        let relayTLSResult = try relayTLS()
+        // A called ruleset that fails (white-space-only macro) hands back the workspace it was given (here empty):
+        // its caller goes on as if it had said NO.
+        let relayTLSResult = (try? relayTLS()) ?? .workspace([Token("NO")])
         if case .resolved = relayTLSResult { return .final(.mailer(name: Token("RELAY"), host: [], text: [])) }
         if case .workspace(let tokens) = relayTLSResult { lastReturn = tokens }
         let auth = try macro("auth_type")
