@@ -28,6 +28,9 @@ struct LookupTokenizerTests {
             ("a,,b", ["a", ",", ",", "b"]),
             ("a$b", ["a$b"]),
             ("a@b", ["a", "@", "b"]),
+            // sendmail -bt: `.D{auth_author}a\!b` prints as `a ! b`, while `a\.b`, `a\@b` stay one token.
+            ("a\\!b c\\.d e\\@f", ["a", "!", "b", "c\\.d", "e\\@f"]),
+            ("\"q\\!r\"", ["\"q\\!r\""]),
             ("[192.0.2.1]", ["[", "192", ".", "0", ".", "2", ".", "1", "]"]),
             ("/C=US/O=Example+20CA/CN=Root", ["/", "C=US", "/", "O=Example", "+", "20CA", "/", "CN=Root"]),
         ]

@@ -7,7 +7,8 @@
 /// - `"…"` is one token, quotes included; a missing closing quote is added; a quote always starts a new token
 ///   and the closing quote ends it (`x "a"b` is `x`, `"a"`, `b`);
 /// - `\` keeps itself and escapes the next character into the current word (`a\.b` is one word); a trailing `\`
-///   is dropped; inside quotes it protects a `"`;
+///   is dropped; inside quotes it protects a `"`; `\!` outside quotes is the exception: the backslash is dropped
+///   and `!` is an operator token (`a\!b` is `a`, `!`, `b`);
 /// - `(…)` is a comment, nested, removed, and separates tokens; an unbalanced `(` drops the rest of the text;
 ///   an unbalanced `)` or `>` is dropped without separating (`a)b>c` is the word `abc`);
 /// - every `<` still open at the end gets a closing `>` token.
@@ -75,6 +76,14 @@ public enum Tokenizer {
             }
             if escaped {
                 escaped = false
+                if byte == UInt8(ascii: "!") && !inQuote && current.last == UInt8(ascii: "\\") {
+                    // `\!` is the one escape sendmail undoes: the backslash goes and `!` is an operator again.
+                    current.removeLast()
+                    flush()
+                    current.append(byte)
+                    flush()
+                    return
+                }
                 current.append(byte)
                 return
             }

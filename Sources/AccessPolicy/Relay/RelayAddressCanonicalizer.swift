@@ -318,7 +318,14 @@ struct RelayAddressCanonicalizer {
 
     // MARK: - Parse0
 
-    func parse0(_ input: [Token]) -> [Token] {
+    /// How deep Parse0 → canonify → Parse0 may nest before the workspace is given up.
+    static let maximumNesting = 24
+
+    func parse0(_ input: [Token], depth: Int = 0) -> [Token] {
+        // Some workspaces (`!`, `a!`) canonify to themselves and Parse0 hands them to canonify again forever;
+        // sendmail gives up after its nesting limit ("excessive recursion") and leaves the unexpanded call
+        // `$> Parse0 …` in the workspace.
+        if depth >= Self.maximumNesting { return [Token("$>"), Token("Parse0")] + input }
         var w = input
         let n = w.count
         func text(_ i: Int) -> String { i >= 0 && i < w.count ? w[i].text : "" }
@@ -352,14 +359,14 @@ struct RelayAddressCanonicalizer {
         if let open = w.indices.dropLast(2).first(where: {
             w[$0].text == "<" && w[$0 + 1].text == "@" && w[$0 + 2].text == ">"
         }) {
-            return parse0(canonify(Array(w[..<open])))
+            return parse0(canonify(Array(w[..<open])), depth: depth + 1)
         }
         // `@here:rest` → rest
         if text(0) == "<", text(1) == "@", let close = w.firstIndex(where: { $0.text == ">" }),
             close + 1 < w.count,
             w[close + 1].text == ":", isLocalDotted(w[2..<close])
         {
-            return parse0(canonify(Array(w[(close + 2)...])))
+            return parse0(canonify(Array(w[(close + 2)...])), depth: depth + 1)
         }
         if w.count >= 5, text(1) == "<", text(2) == "@", w.last?.text == ">",
             isLocalDotted(w[3..<(w.count - 1)])
@@ -372,12 +379,12 @@ struct RelayAddressCanonicalizer {
         if let open = focusAtEnd(w), isLocalDotted(w[(open + 2)..<(w.count - 1)]),
             w[..<open].contains(where: Self.isNetworkOperator)
         {
-            return parse0(canonify(Array(w[..<open])))
+            return parse0(canonify(Array(w[..<open])), depth: depth + 1)
         }
         if w.count == 1 {
             let local = dequote(w[0])
             if local.isEmpty { return T.error("5.1.3", "553 User address required") }
-            if local.contains(where: Self.isNetworkOperator) { return parse0(canonify(local)) }
+            if local.contains(where: Self.isNetworkOperator) { return parse0(canonify(local), depth: depth + 1) }
             return local
         }
         return w
