@@ -96,6 +96,11 @@ struct RelayAddressCanonicalizer {
         if stripPhrase, let colon = w.firstIndex(where: { $0.text == ":" }) {
             w = Array(w[(colon + 1)...])
         }
+        // sendmail marks the address with a trailing `< @ >` while it looks for a group phrase and removes the mark
+        // afterwards; when the mark was already gone, that removal takes a `< @ >` the address itself ends with.
+        if !stripPhrase, w.count >= 3, w[w.count - 3].text == "<", w[w.count - 2].text == "@", w[w.count - 1].text == ">" {
+            w.removeLast(3)
+        }
         while w.last?.text == ";" { w.removeLast() }
         if let list = listInAngles(w) { return list + [Token(":"), Token(";")] + T.nullAddress }
         while w.count >= 2, w[w.count - 1].text == ">", w[w.count - 2].text == ";",

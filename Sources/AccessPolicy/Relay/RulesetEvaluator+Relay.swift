@@ -139,6 +139,9 @@ extension RulesetEvaluator {
             addr = [Token("<")] + inner + [Token(">")]
         }
         var w = canon.canonAddr(addr)
+        // Canonicalisation gave up (nesting limit): the unexpanded `$> Parse0 …` left in the workspace runs as
+        // ruleset calls in the later rules and leaves a workspace that is neither a triple nor a word.
+        if w.first?.text == "$>" { return .workspace([Token("@")] + Workspace.notFoundGroup) }
         enum Mark {
             case unknown, resolved, perm, temp
             case value(PolicyValue)
@@ -261,6 +264,8 @@ extension RulesetEvaluator {
         let first = try basicCheckRcpt(address)
         if case .resolved(let name, _, _) = first {
             if first.isError || first.isDiscard { return first }
+            // If `$&{verify}` cannot be expanded, check_rcpt stops with the workspace it had.
+            lastReturn = [Token("$#")] + name
             if let tls = try tlsClientAtMail() { return tls }
             return .resolved(mailer: name, host: nil, text: nil)
         }
@@ -293,6 +298,8 @@ extension RulesetEvaluator {
             default: break
             }
         }
+        // check_rcpt's own workspace at this point is not one word: a failing `$&{mail_from}` leaves `OK`.
+        lastReturn = Workspace.notFoundGroup
         let sender = try macro("mail_from")
         let mail = try checkMailAfterTLSForDelay(sender)
         if mail.isMailer { return mail }
@@ -302,13 +309,15 @@ extension RulesetEvaluator {
     }
 
     mutating func checkMailAfterTLSForDelay(_ sender: [Token]) throws(RulesetAbort) -> RulesetResult {
+        lastReturn = Workspace.notFoundGroup
         if try deferred { return .word("deferred") }
         if let tls = try tlsClientAtMail() { return tls }
         return try checkMailAfterTLS(sender)
     }
 
     mutating func delayTLS(_ result: RulesetResult) throws(RulesetAbort) -> RulesetResult {
-        try tlsClientAtMail() ?? result
+        if case .workspace(let tokens) = result { lastReturn = tokens }
+        return try tlsClientAtMail() ?? result
     }
 
     /// `tls_client {verify} $| MAIL`, as check_mail (and delay_checks' check_rcpt) run it first: its `$#…` result,
@@ -503,8 +512,17 @@ extension RulesetEvaluator {
             }
             return .notRelay
         }
-        if f == nil && !w.isEmpty { return .relay }
+        // A local user (no `< @ domain >` ending the workspace, e.g. the null address `< @ >`) is fine.
+        if !Self.endsWithQualifiedFocus(w) && !w.isEmpty { return .relay }
         return .notRelay
+    }
+
+    /// `$* < @ $+ >`: the workspace ends with a focused, non-empty domain.
+    static func endsWithQualifiedFocus(_ w: [Token]) -> Bool {
+        let n = w.count
+        guard n >= 4, w[n - 1].text == ">" else { return false }
+        for i in 0...(n - 4) where w[i].text == "<" && w[i + 1].text == "@" { return true }
+        return false
     }
 
     // MARK: - Relay_ok
