@@ -31,6 +31,9 @@ struct ConformanceCase: Sendable, Hashable, CustomTestStringConvertible {
     var mcLines: [String]
     var mapLines: [String]
     var script: [ScriptLine]
+    /// `tempfail-marker:` header: the map is a socketmap failing for keys containing this text and entries valued
+    /// `TMPF` (the engine runs with `--tempfail-marker`).
+    var tempfailMarker: String? = nil
 
     var testDescription: String { name }
 
@@ -83,6 +86,7 @@ struct ConformanceCase: Sendable, Hashable, CustomTestStringConvertible {
                 case "case": result.name = value
                 case "variant": result.variant = value
                 case "mc": result.mcLines.append(value)
+                case "tempfail-marker": result.tempfailMarker = value
                 default: break
                 }
             case "map":

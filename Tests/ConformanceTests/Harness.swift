@@ -20,6 +20,7 @@ enum Harness {
     /// Suites recorded by `scripts/oracle/record-goldens.sh` (folder names under `goldens/`).
     static let tlsSuites = ["tls_client", "tls_server", "tls_rcpt", "tls_misc"]
     static let relaySuites = ["check_relay", "check_mail", "check_rcpt"]
+    static let hardeningSuites = ["chaos_tls", "chaos_addr", "chaos_relay", "tempfail", "edges"]
 
     /// All case files of one suite, parsed; a parse error becomes a case that fails with that message.
     static func goldenCases(_ suite: String) -> [ConformanceCase] {
@@ -198,6 +199,7 @@ enum Harness {
         )
         var arguments = ["bt", "--map", mapBase + ".db"]
         if let path = config.path { arguments += ["--config", path] }
+        if let marker = testCase.tempfailMarker { arguments += ["--tempfail-marker", marker] }
         let bt = try run(binary, arguments, input: testCase.scriptText)
         try #require(
             bt.status == 0,

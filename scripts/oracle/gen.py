@@ -627,6 +627,15 @@ def soup(rng, lo=0, hi=12, chars=SOUP_CHARS):
 MACRO_SOUP_CHARS = SOUP_CHARS.replace('$', '')
 
 
+def bt_input(text):
+    """A ruleset input the recorder can attribute: sendmail -bt echoes a refused input at the start of its complaint
+    (`>x... Unbalanced '>'`), and an echo starting with `> ` would read as another prompt."""
+    text = text.strip()
+    while text.startswith('>'):
+        text = text[1:].lstrip()
+    return text or 'x'
+
+
 def junk_address(rng):
     """An address-like string built from address pieces and operators (`!`/`%` paths, groups, routes, nested
     `@`, literals, quotes, `<>`, empty parts)."""
@@ -732,7 +741,7 @@ def gen_chaos_tls(rng):
         else:
             inp = rng.choice(['OK', 'x', 'FAIL', 'a@b.example', '<u@a.example>', 'alice', '<alice>',
                               soup(rng, 1, 8, MACRO_SOUP_CHARS)])
-        s.append('%s %s' % (rs, inp.strip() or 'x'))
+        s.append('%s %s' % (rs, bt_input(inp)))
     return ('default' if rng.random() < 0.85 else 'tls_perm_err'), m, s
 
 
@@ -756,7 +765,7 @@ def gen_chaos_addr(rng):
             s.append('.D{client_addr}%s' % rng.choice(['10.1.2.3', '198.51.100.7', '']))
             s.append('.D{client_name}%s' % rng.choice(['a.example', 'mx.partner.test', '']))
         rs = rng.choice(['tls_rcpt', 'tls_rcpt', 'check_mail', 'check_rcpt', 'check_rcpt'])
-        s.append('%s %s' % (rs, junk_address(rng)))
+        s.append('%s %s' % (rs, bt_input(junk_address(rng))))
     return variant, m, s
 
 
@@ -778,7 +787,115 @@ def gen_chaos_relay(rng):
             inp = '%s $| %s' % (macro_soup(rng, CHAOS_NAMES), macro_soup(rng, CHAOS_NAMES))
         else:
             inp = junk_address(rng) if rng.random() < 0.5 else soup(rng, 1, 10, MACRO_SOUP_CHARS)
-        s.append('%s %s' % (rs, inp.strip() or 'x'))
+        s.append('%s %s' % (rs, bt_input(inp)))
+    return variant, m, s
+
+
+# ------------------------------------------------------------------------------------------------ tempfail
+TMPF_NAMES = ['a.tmpf.example', 'mx.tmpf.example', 'mx.example.com', 'a.b.example.com', 'secure.example',
+              'x.secure.example', 'q.example', 'other.test', '[192.0.2.1]', '[10.1.2.3]', 'host', '']
+TMPF_ADDRS = ['10.9.1.1', '192.0.2.1', '10.1.2.3', '10.1.9.9', 'IPv6:2001:db8:0:0:0:0:0:1', '198.51.100.7', '']
+
+
+def gen_tempfail(rng):
+    """Every ruleset against a socketmap access map that fails temporarily for keys containing `tmpf` and for
+    entries valued `TMPF` (variant tempfail: oracle.py serves the map; the engine runs with --tempfail-marker)."""
+    m = []
+    keys = ['example.com', 'secure.example', 'tmpf.example', 'mx.example.com', '10.1', '10.1.2.3', '192.0.2.1',
+            'IPv6:2001:db8', 'other.test', '[10.1.2]', 'q.example', 'host']
+    for tag in ['TLS_Clt', 'TLS_Srv', 'Try_TLS', 'Srv_Features', 'Clt_Features', 'Connect', 'From', 'To']:
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice(keys)
+            if tag in ('TLS_Clt', 'TLS_Srv'):
+                val = rng.choice(['TMPF', 'VERIFY', 'ENCR:128', 'VERIFY:112+CN'])
+            elif tag == 'Try_TLS':
+                val = rng.choice(['TMPF', 'NO'])
+            elif tag in ('Srv_Features', 'Clt_Features'):
+                val = rng.choice(['TMPF', 'V', 'S A'])
+            elif tag == 'To':
+                val = rng.choice(['TMPF', 'RELAY', 'REJECT'])
+            else:
+                val = rng.choice(['TMPF', 'OK', 'RELAY', 'REJECT', 'DISCARD', 'ERROR:550 no'])
+            m.append('%s:%s\t%s' % (tag, key, val))
+    for k in ['u@', 'leia@base.rebels.org', 'rebels.org', 'tmpf.example', 'example.com']:
+        if rng.random() < 0.4:
+            m.append('TLS_Rcpt:%s\t%s' % (k, rng.choice(['TMPF', 'VERIFY', 'ENCR:256'])))
+    for dn in ['/CN=tmpf', '/C=US/O=Example+20CA/CN=Root', '/CN=a.b']:
+        if rng.random() < 0.5:
+            m.append('CERTISSUER:%s\t%s' % (dn, rng.choice(['RELAY', 'SUBJECT', 'TMPF'])))
+        if rng.random() < 0.3:
+            m.append('CERTSUBJECT:%s\t%s' % (dn, rng.choice(['RELAY', 'TMPF'])))
+    for tag in ['TLS_Clt', 'TLS_Srv', 'Try_TLS', 'Srv_Features', 'Clt_Features', 'TLS_Rcpt']:
+        if rng.random() < 0.25:
+            m.append('%s:\t%s' % (tag, rng.choice(['TMPF', 'VERIFY', 'NO', 'V'])))
+    rng.shuffle(m)
+    m = dedupe(m)
+    s = ['.C{w}%s' % LOCAL]
+    if rng.random() < 0.5:
+        s.append('.C{R}%s' % RELAYDOM)
+    for _ in range(rng.randint(14, 22)):
+        for who in ['client', 'server']:
+            if rng.random() < 0.5:
+                s.append('.D{%s_name}%s' % (who, rng.choice(TMPF_NAMES)))
+            if rng.random() < 0.5:
+                s.append('.D{%s_addr}%s' % (who, rng.choice(TMPF_ADDRS)))
+        if rng.random() < 0.4:
+            s.append('.D{verify}%s' % rng.choice(['OK', 'FAIL', 'NONE', 'TRUSTED']))
+        if rng.random() < 0.3:
+            s.append('.D{cert_issuer}%s' % rng.choice(['/CN=tmpf', '/C=US/O=Example+20CA/CN=Root', '/CN=a.b']))
+            s.append('.D{cert_subject}%s' % rng.choice(['/CN=tmpf', '/CN=a.b']))
+        if rng.random() < 0.3:
+            s.append('.D{client_resolve}%s' % rng.choice(['OK', 'FAIL', 'TEMP']))
+        rs = rng.choice(['tls_client', 'tls_server', 'tls_rcpt', 'try_tls', 'srv_features', 'clt_features',
+                         'RelayTLS', 'check_relay', 'check_mail', 'check_rcpt', 'check_rcpt'])
+        if rs == 'tls_client':
+            inp = '%s $| MAIL' % rng.choice(['OK', 'FAIL', 'NONE'])
+        elif rs == 'tls_server':
+            inp = rng.choice(['OK', 'FAIL', 'NONE'])
+        elif rs in ('tls_rcpt', 'check_rcpt', 'check_mail'):
+            inp = '<%s@%s>' % (rng.choice(['u', 'leia', 'tmpf', 'joe']), rng.choice(
+                ['base.rebels.org', 'rebels.org', 'tmpf.example', 'example.com', LOCAL, 'other.test', RELAYDOM]))
+        elif rs == 'check_relay':
+            inp = '%s $| %s' % (rng.choice(TMPF_NAMES), rng.choice(TMPF_ADDRS[:-1]))
+        else:
+            inp = 'x'
+        if rs == 'check_mail' or rs.startswith('check_relay'):
+            pass
+        s.append('%s %s' % (rs, inp))
+    variant = 'tempfail' if rng.random() < 0.7 else 'tempfail_delay_checks'
+    if variant == 'tempfail_delay_checks':
+        s = [l for l in s if not l.startswith(('check_mail', 'check_relay'))]
+    return variant, m, s
+
+
+# ------------------------------------------------------------------------------------------------ edges
+def gen_edges(rng):
+    """Fixed input-syntax edge cases (address lists, `$|` spacing, blanks, tabs, undefined rulesets, long and
+    8-bit inputs sendmail -bt refuses) around a small random map."""
+    m = ['TLS_Clt:a.example\tVERIFY', 'TLS_Rcpt:b.example\tVERIFY', 'TLS_Rcpt:c.example\tENCR:128',
+         'Connect:10.1.2.3\tREJECT', 'From:b.example\tREJECT', 'To:c.example\tRELAY']
+    if rng.random() < 0.5:
+        m.append('TLS_Rcpt:u@\t%s' % rng.choice(['VERIFY:56', 'ENCR:64']))
+    s = ['.C{w}%s' % LOCAL, '.D{client_name}a.example', '.D{client_addr}10.1.2.3']
+    long_addr = 'x' * rng.choice([200, 250, 252]) + '@b.example'
+    lines = [
+        'tls_client FAIL$|MAIL', 'tls_client FAIL $|MAIL', 'tls_client FAIL$| MAIL', 'tls_client  FAIL  $|  MAIL',
+        'tls_client $|', 'tls_client FAIL $| MAIL, OK $| MAIL', 'tls_client OK $| MAIL, FAIL $| MAIL',
+        '.D{verify}FAIL', 'tls_rcpt u@b.example, u@c.example', 'tls_rcpt u@c.example, u@b.example',
+        'tls_rcpt u@c.example,', 'tls_rcpt ,u@c.example', 'tls_rcpt "a,b"@b.example', 'tls_rcpt a\\,b@b.example',
+        'tls_rcpt\tu@b.example', 'Start,tls_rcpt u@c.example', 'tls_rcpt <u@b.example>,,',
+        'check_relay x $| 10.1.2.3', 'check_relay x$|10.1.2.3', 'check_relay $| 10.1.2.3',
+        'check_relay x, y $| 10.1.2.3', 'check_rcpt <a@b.example>, <c@d.example>', 'check_rcpt <a@c.example>,',
+        'check_mail <a@b.example>, <a@d.example>', 'check_mail <a@d.example>, <a@b.example>',
+        'tls_rcpt ' + long_addr, 'tls_rcpt ' + long_addr + 'xxxxxxxxxxxx', 'check_rcpt ' + long_addr + 'y' * 10,
+        'tls_rcpt u\u00e2\u0082\u00ac@c.example', 'check_rcpt \u00c3\u009f@c.example',
+        'tls_rcpt u\u00c3\u00a9@c.example', 'no_such_ruleset word', 'no_such_ruleset <a@b.example>',
+        'Start,bogus Yes', 'tls_rcpt \\!', 'check_mail !', 'check_rcpt <@>', 'check_rcpt ::::<>',
+        'check_rcpt <>', 'tls_rcpt <>', 'check_mail <>', 'tls_rcpt a\\!b@c.example',
+    ]
+    rng.shuffle(lines)
+    s += lines[:rng.randint(20, len(lines))]
+    variant = rng.choice(['default', 'default', 'delay_checks'])
     return variant, m, s
 
 
@@ -793,6 +910,8 @@ SUITES = {
     'chaos_tls': gen_chaos_tls,
     'chaos_addr': gen_chaos_addr,
     'chaos_relay': gen_chaos_relay,
+    'tempfail': gen_tempfail,
+    'edges': gen_edges,
 }
 
 
@@ -804,6 +923,8 @@ def render(suite, seed, k, variant, m, s):
            'variant: %s' % variant]
     for line in variant_mc_lines(variant):
         out.append('mc: %s' % line)
+    if variant.startswith('tempfail'):
+        out.append('tempfail-marker: tmpf')
     out.append('== map')
     out.extend(m)
     out.append('== script')

@@ -288,6 +288,12 @@ struct RelayAddressCanonicalizer {
         if d.count >= 3, d.last!.matches("UUCP"), d[d.count - 2].text == "." {
             // `$[ host $]` would ask DNS: without it the host stays, and the domain ends in `.UUCP.`.
             replaceDomain(d + [Token(".")])
+            // A host that itself ended in a dot (`a..UUCP`) leaves `host .` and canonicalisation ends there.
+            let u = Array(w[f.domain])
+            if u.count >= 5, u[u.count - 3].text == ".", u[u.count - 4].text == "." {
+                replaceDomain(Array(u[..<(u.count - 3)]))
+                return w
+            }
         }
         let e = Array(w[f.domain])
         if let last = e.last,

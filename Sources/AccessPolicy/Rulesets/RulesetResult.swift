@@ -77,15 +77,23 @@ public enum RulesetResult: Hashable, Sendable {
 
     /// The tokens as `sendmail -bt` prints them: metasymbol bytes as `$@`, `$|`, …; any other byte from 0x80 up
     /// as `M-` and the character of its low seven bits (`\t`, `\n`, `\r` for those controls, nothing for other
-    /// controls); 0xFF is not shown.
+    /// controls); 0xFF is not shown. A control character below 0x80 (possible inside a quoted string) prints the
+    /// same way without the `M-`: a TAB as `\t`, 0x01 not at all.
     var printedAsTestMode: RulesetResult {
         func escape(_ tokens: [Token]) -> [Token] {
             tokens.map { token in
-                guard token.text.utf8.contains(where: { $0 >= 0x80 }) else { return token }
+                guard token.text.utf8.contains(where: { $0 >= 0x80 || $0 < 0x20 || $0 == 0x7F }) else { return token }
                 var out: [UInt8] = []
                 for byte in token.text.utf8 {
                     guard byte >= 0x80 else {
-                        out.append(byte)
+                        // Control characters (inside quoted strings): `\t`, `\n`, `\r`, others not shown.
+                        switch byte {
+                        case 0x09: out += Array("\\t".utf8)
+                        case 0x0A: out += Array("\\n".utf8)
+                        case 0x0D: out += Array("\\r".utf8)
+                        case 0x00..<0x20, 0x7F: break
+                        default: out.append(byte)
+                        }
                         continue
                     }
                     if byte == 0xFF { continue }
