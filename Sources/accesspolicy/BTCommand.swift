@@ -68,7 +68,8 @@ extension AccessPolicyTool {
             var interpreter = TestModeInterpreter(configuration: configuration, source: source)
             var failed = false
             var number = 0
-            while let line = readLine(strippingNewline: true) {
+            var input = RawLineReader()
+            while let line = input.next() {
                 number += 1
                 switch interpreter.execute(line, number: number) {
                 case .none: break
@@ -84,6 +85,39 @@ extension AccessPolicyTool {
                 }
             }
             if failed { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Reads standard input line by line as bytes (`readLine` would replace bytes that are not UTF-8); each line is
+/// handed on through ``Token/losslessText(_:)`` so that every byte reaches the engine unchanged.
+struct RawLineReader {
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+
+    mutating func next() -> String? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = buffer[start..<newline]
+                start = newline + 1
+                return Token.losslessText(line)
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                return Token.losslessText(line)
+            }
+            buffer.removeFirst(start)
+            start = 0
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n <= 0 {
+                atEnd = true
+            } else {
+                buffer.append(contentsOf: chunk[0..<n])
+            }
         }
     }
 }

@@ -52,7 +52,9 @@ struct ConformanceCase: Sendable, Hashable, CustomTestStringConvertible {
     }
 
     static func parse(path: String) throws -> ConformanceCase {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        // Byte-exact: case files may hold bytes that are not UTF-8 (sendmail treats text as bytes); Latin-1 maps
+        // each byte to one character and back (Harness.run writes stdin and reads stdout the same way).
+        let text = try String(contentsOfFile: path, encoding: .isoLatin1)
         var lines = text.components(separatedBy: "\n")
         if text.hasSuffix("\n") { lines.removeLast() }
         var section = "head"

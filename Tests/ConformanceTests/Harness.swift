@@ -84,7 +84,8 @@ enum Harness {
         let inURL = io.appendingPathComponent("stdin")
         let outURL = io.appendingPathComponent("stdout")
         let errURL = io.appendingPathComponent("stderr")
-        try Data(input.utf8).write(to: inURL)
+        // Latin-1 both ways: every byte of a case file reaches the process and its output unchanged.
+        try (input.data(using: .isoLatin1) ?? Data(input.utf8)).write(to: inURL)
         try Data().write(to: outURL)
         try Data().write(to: errURL)
         let stdin = try FileHandle(forReadingFrom: inURL)
@@ -108,8 +109,8 @@ enum Harness {
         process.waitUntilExit()
         return ProcessResult(
             status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+            stdout: String(data: try Data(contentsOf: outURL), encoding: .isoLatin1) ?? "",
+            stderr: String(data: try Data(contentsOf: errURL), encoding: .isoLatin1) ?? ""
         )
     }
 

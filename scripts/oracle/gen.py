@@ -607,6 +607,8 @@ SOUP_CHARS = 'abcxyzABC0123456789' * 3 + '.:[]@+/=()<>"\\,;% !^$\'-_*#&|{}~?\t'
 # refuse the line, which the address soup tests with its own characters.
 UTF8_BITS = [s.encode('utf-8').decode('latin-1') for s in ['é', 'ü', 'ñ', 'ø', '中', '\u00a0']]
 INPUT_8BIT = [s.encode('utf-8').decode('latin-1') for s in ['€', 'ß', 'Ж']]
+# Bytes that are not UTF-8 (Latin-1 letters, a lone lead byte, 0xA0, 0xFF): sendmail keeps them as bytes.
+RAW_8BIT = ['\xe9', '\xfc', '\xa0', '\xff', '\xc2', '\xe4x']
 JUNK_ATOMS = ['u', 'user', 'a.b', 'x', LOCAL, RELAYDOM, 'other.net', 'h', '"q u"', '"u@v"', '"a\\"b"',
               '[10.1.2.3]', '[IPv6:2001:db8::1]', '[1.2]', 'UUCP', 'foo.UUCP', '', '(c)', 'Joe Q', '"', '\\@',
               'a\\.b', '9', 'partner.test', 'joe+x', 'x.' + RELAYDOM, 'b.a.example']
@@ -618,7 +620,7 @@ def soup(rng, lo=0, hi=12, chars=SOUP_CHARS):
     out = []
     for _ in range(rng.randint(lo, hi)):
         r = rng.random()
-        out.append(rng.choice(UTF8_BITS) if r < 0.05 else rng.choice(chars))
+        out.append(rng.choice(UTF8_BITS) if r < 0.04 else rng.choice(RAW_8BIT) if r < 0.06 else rng.choice(chars))
     return ''.join(out)
 
 

@@ -40,7 +40,7 @@ extension Sequence where Element == Token {
             if previousWasWord && word { buffer.append(0x20) }
             previousWasWord = word
             var escaped = false
-            for byte in token.text.utf8 {
+            for byte in token.rawBytes {
                 if escaped {
                     buffer.append(byte)
                     escaped = false

@@ -57,7 +57,7 @@ public enum Tokenizer {
 
         mutating func flush() {
             guard !current.isEmpty else { return }
-            tokens.append(Token(String(decoding: current, as: UTF8.self)))
+            tokens.append(Token(Token.losslessText(current)))
             current.removeAll(keepingCapacity: true)
         }
 
@@ -136,7 +136,9 @@ public enum Tokenizer {
                 current.removeLast()  // a trailing backslash escapes nothing
             }
             if inQuote {
-                if escaped, current.last == UInt8(ascii: "\\") { current.removeLast() }
+                // sendmail closes an open quote; a trailing backslash escapes that added quote, so one more closes
+                // the string (`x"ab\` is `x`, `"ab\""`).
+                if escaped, current.last == UInt8(ascii: "\\") { current.append(UInt8(ascii: "\"")) }
                 current.append(UInt8(ascii: "\""))
             }
             flush()

@@ -501,7 +501,10 @@ struct RelayAddressCanonicalizer {
                 continue
             }
             switch c {
-            case "\\": escaped = true
+            case "\\":
+                // The backslash stays: re-tokenized, `\@` is part of a word, not an operator.
+                escaped = true
+                text.append(c)
             case " ", "\t": return [token]
             case "<": angle += 1
             case ">": angle -= 1

@@ -82,9 +82,10 @@ public enum RulesetResult: Hashable, Sendable {
     var printedAsTestMode: RulesetResult {
         func escape(_ tokens: [Token]) -> [Token] {
             tokens.map { token in
-                guard token.text.utf8.contains(where: { $0 >= 0x80 || $0 < 0x20 || $0 == 0x7F }) else { return token }
+                let bytes = token.rawBytes
+                guard bytes.contains(where: { $0 >= 0x80 || $0 < 0x20 || $0 == 0x7F }) else { return token }
                 var out: [UInt8] = []
-                for byte in token.text.utf8 {
+                for byte in bytes {
                     guard byte >= 0x80 else {
                         // Control characters (inside quoted strings): `\t`, `\n`, `\r`, others not shown.
                         switch byte {

@@ -114,7 +114,7 @@ public struct TestModeInterpreter: Sendable {
             out.append(bytes[i])
             i += 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return Token.losslessText(out)
     }
 
     private mutating func addToClass(_ text: Substring, number: Int) -> LineOutcome {
@@ -138,10 +138,11 @@ public struct TestModeInterpreter: Sendable {
         let known = engine.knows(ruleset)
         // A byte sendmail reserves for its metasymbols (0x80-0x9F) anywhere in the input makes `sendmail -bt` refuse
         // the line (`8-bit character in mailbox address "…"`) without running anything: nothing resolved, `OK`.
-        if text[nameEnd...].utf8.contains(where: { $0 >= 0x80 && $0 <= 0x9F }) { return .result(RulesetResult.ok.testModeLine) }
+        let inputBytes = Token.rawBytes(of: String(text[nameEnd...]))
+        if inputBytes.contains(where: { $0 >= 0x80 && $0 <= 0x9F }) { return .result(RulesetResult.ok.testModeLine) }
         // So does an input longer than 255 bytes (`Address "…" too long (255 bytes max)`): the input is everything
         // after the one blank that ends the ruleset name, commas and trailing blanks included.
-        if text[nameEnd...].utf8.count > 256 { return .result(RulesetResult.ok.testModeLine) }
+        if inputBytes.count > 256 { return .result(RulesetResult.ok.testModeLine) }
         // sendmail -bt reads the input as an address list: each comma-separated part is run in turn and the
         // last one's result is the answer. A line with no tokens at all runs nothing: nothing resolved, `OK`.
         var last = RulesetResult.ok
