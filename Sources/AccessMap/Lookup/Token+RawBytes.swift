@@ -7,7 +7,9 @@
 extension Token {
     /// The text for bytes, keeping every byte (see the discussion of this extension).
     public static func losslessText(_ bytes: some Collection<UInt8>) -> String {
-        if let valid = String(validating: bytes, as: UTF8.self), !valid.utf8.contains(0xEF) || !containsEscapeRange(valid) {
+        if let valid = String(validating: bytes, as: UTF8.self),
+            !valid.utf8.contains(0xEF) || !containsEscapeRange(valid)
+        {
             return valid
         }
         let input = Array(bytes)

@@ -23,7 +23,7 @@ public enum Tokenizer {
     ///   - parenthesesAreComments: `true` (macro and map values) removes `(…)` comments; `false` (an address
     ///   typed into `sendmail -bt`) makes `(` and `)` operator tokens like the others.
     public static func tokenize(_ text: String, parenthesesAreComments: Bool = true) -> [Token] {
-        tokenize(bytes: Array(text.utf8), parenthesesAreComments: parenthesesAreComments)
+        tokenize(bytes: Token.rawBytes(of: text), parenthesesAreComments: parenthesesAreComments)
     }
 
     /// Tokenizes bytes with the default operator characters (see ``tokenize(_:parenthesesAreComments:)``).

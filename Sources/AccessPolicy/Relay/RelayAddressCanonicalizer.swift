@@ -98,7 +98,9 @@ struct RelayAddressCanonicalizer {
         }
         // sendmail marks the address with a trailing `< @ >` while it looks for a group phrase and removes the mark
         // afterwards; when the mark was already gone, that removal takes a `< @ >` the address itself ends with.
-        if !stripPhrase, w.count >= 3, w[w.count - 3].text == "<", w[w.count - 2].text == "@", w[w.count - 1].text == ">" {
+        if !stripPhrase, w.count >= 3, w[w.count - 3].text == "<", w[w.count - 2].text == "@",
+            w[w.count - 1].text == ">"
+        {
             w.removeLast(3)
         }
         while w.last?.text == ";" { w.removeLast() }

@@ -41,7 +41,7 @@ extension RulesetEvaluator {
         guard !input.isEmpty else { return .workspace(input) }
         var w = canon.canonAddr(input)
         // `$+ < @ $+ . >` loses the trailing dots of the focused domain.
-        while let split = Self.focusSplit(w), split.domain.count >= 2, w[w.count - 2] == Token.dotToken {
+        while let split = Self.focusSplit(w), split.domain.count >= 2, w[w.count - 2] == Token.fullStop {
             w.remove(at: w.count - 2)
         }
         let items: [AccessLookup.SearchItem]
@@ -54,10 +54,9 @@ extension RulesetEvaluator {
             ]
         } else {
             if w.first == Token("$#") {
-                let built = w + [Workspace.separator, Workspace.open, Token("U"), Token(":")] + w + [
-                    Token.atSign, Workspace.close, Workspace.open, Token("E"), Token(":"), Workspace.close,
-                ]
-                return RulesetResult(resolvedWorkspace: built)
+                let userItem = [Workspace.separator, Workspace.open, Token("U"), Token(":")] + w + [Token.atSign]
+                let exactItem = [Workspace.close, Workspace.open, Token("E"), Token(":"), Workspace.close]
+                return RulesetResult(resolvedWorkspace: w + userItem + exactItem)
             }
             if w.isEmpty { return .workspace(w) }
             items = [.localPart(w + [Token.atSign]), .exact([])]
@@ -70,7 +69,8 @@ extension RulesetEvaluator {
         case .temporaryFailure:
             return .error(status: Self.temporaryFailureStatus, quoted: Self.temporaryFailureText)
         case .found(let value):
-            return try tlsConnection(verify: try expand(.verify), tail: [Workspace.open] + value.tokens + [Workspace.close])
+            let tail = [Workspace.open] + value.tokens + [Workspace.close]
+            return try tlsConnection(verify: try expand(.verify), tail: tail)
         }
     }
 
@@ -152,5 +152,5 @@ extension RulesetEvaluator {
 
 extension Token {
     static let atSign = Token("@")
-    static let dotToken = Token(".")
+    static let fullStop = Token(".")
 }

@@ -102,7 +102,7 @@ public struct TestModeInterpreter: Sendable {
     /// starts a comment, and `\#` stands for `#`.
     static func strippingComment(_ value: Substring) -> String {
         var out: [UInt8] = []
-        let bytes = Array(value.utf8)
+        let bytes = Token.rawBytes(of: String(value))
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "#") {
@@ -160,7 +160,10 @@ public struct TestModeInterpreter: Sendable {
         guard known else {
             return .undefinedRuleset(
                 result: last.testModeLine,
-                note: TestModeError(line: number, reason: "undefined ruleset '\(name)' (printed the input, as sendmail -bt shows it)")
+                note: TestModeError(
+                    line: number,
+                    reason: "undefined ruleset '\(name)' (printed the input, as sendmail -bt shows it)"
+                )
             )
         }
         return .result(last.testModeLine)
