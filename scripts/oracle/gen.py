@@ -399,6 +399,8 @@ def gen_tls_misc(rng):
 
 
 # ------------------------------------------------------------------------------------------------ relay
+# Lines per relay case are multiplied by SCALE (`--scale N`; 1 for the goldens).
+SCALE = 1
 LOCAL = 'local.example'
 RELAYDOM = 'relaydomain.example'
 POLICY_VALUES = ['OK', 'RELAY', 'REJECT', 'DISCARD', 'SKIP', 'ok', 'relay', 'Reject',
@@ -491,7 +493,7 @@ def gen_check_relay(rng):
     rng.shuffle(m)
     m = dedupe(m)
     s = []
-    for _ in range(rng.randint(12, 20)):
+    for _ in range(rng.randint(12, 20) * SCALE):
         name, addr = world.peer()
         if addr == '' and name == '':
             addr = ipv4(rng)
@@ -529,7 +531,7 @@ def gen_check_mail(rng):
             senders.append('<%s>' % key.replace('*', rng.choice(['', 'x', 'a+b'])))
         elif not key.startswith('['):
             senders.append('<%s@%s%s>' % (rng.choice(USERS), rng.choice(['', 'sub.']), key))
-    for _ in range(rng.randint(12, 20)):
+    for _ in range(rng.randint(12, 20) * SCALE):
         if rng.random() < 0.5:
             relay_context(rng, s, world)
         if rng.random() < 0.15:
@@ -581,7 +583,7 @@ def gen_check_rcpt(rng):
         s.append('.C{m}%s' % rng.choice(['example.net', 'partner.test', LOCAL]))
     other = rng.choice(['other.net', 'bad.example', world.hosts[0][0]])
     table = open_relay_addresses(rng, other, rng.choice(['user', 'joe', 'Alice']))
-    for _ in range(rng.randint(12, 22)):
+    for _ in range(rng.randint(12, 22) * SCALE):
         if rng.random() < 0.45:
             relay_context(rng, s, world)
         if variant.startswith('delay_checks') or variant.startswith('relay_mail_from') or \
@@ -940,7 +942,10 @@ def main():
     ap.add_argument('--seed', type=int, required=True)
     ap.add_argument('--count', type=int, required=True)
     ap.add_argument('--out', required=True)
+    ap.add_argument('--scale', type=int, default=1, help='relay suites: N times more addresses per case')
     a = ap.parse_args()
+    global SCALE
+    SCALE = a.scale
     suites = sorted(SUITES) if a.suite == 'all' else a.suite.split(',')
     for suite in suites:
         d = os.path.join(a.out, suite)
