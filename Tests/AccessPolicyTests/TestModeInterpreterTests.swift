@@ -103,4 +103,24 @@ struct TestModeInterpreterTests {
         _ = interpreter.execute("Start,tls_client OK $| MAIL", number: 2)
         #expect(interpreter.macros.value(.tlsName) == "peer.example")
     }
+
+    // Recorded with sendmail -bt (map TLS_Rcpt:b.example VERIFY, TLS_Rcpt:c.example ENCR:128): `u@b.example\,u@c.example`
+    // gives c.example's answer (split), `x\"y,u@c.example` too (`\"` opens no quote), `"x\"y,u@c.example` does not
+    // split.
+    @Test("address lists split at commas outside quotes; a backslash protects a quote, not a comma")
+    func addressListSplitting() {
+        let (output, errors) = run(
+            """
+            .D{verify}FAIL
+            tls_rcpt u@b.example\\,u@c.example
+            tls_rcpt x\\"y,u@c.example
+            tls_rcpt "x\\"y,u@c.example
+            """,
+            map: "TLS_Rcpt:b.example\tVERIFY\nTLS_Rcpt:c.example\tENCR:128\n"
+        )
+        let weak = "$#error $@ 4.7.0 $: 454 encryption too weak 0 less than 128"
+        let route = "$#error $@ 5.1.3 $: 553 Invalid route address$|<U:$#error$@5.1.3$:553 Invalid route address@><E:>"
+        #expect(errors.isEmpty)
+        #expect(output == [weak, weak, route])
+    }
 }

@@ -896,6 +896,7 @@ def gen_edges(rng):
         'tls_rcpt u\u00c3\u00a9@c.example', 'no_such_ruleset word', 'no_such_ruleset <a@b.example>',
         'Start,bogus Yes', 'tls_rcpt \\!', 'check_mail !', 'check_rcpt <@>', 'check_rcpt ::::<>',
         'check_rcpt <>', 'tls_rcpt <>', 'check_mail <>', 'tls_rcpt a\\!b@c.example',
+        'tls_rcpt u@b.example\\,u@c.example', 'tls_rcpt x\\"y,u@c.example', 'tls_rcpt "x\\"y,u@c.example',
     ]
     rng.shuffle(lines)
     s += lines[:rng.randint(20, len(lines))]

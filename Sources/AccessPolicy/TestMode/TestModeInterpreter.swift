@@ -169,7 +169,8 @@ public struct TestModeInterpreter: Sendable {
         return .result(last.testModeLine)
     }
 
-    /// Splits a `-bt` input at commas outside double quotes (a backslash does not protect a comma).
+    /// Splits a `-bt` input at commas outside double quotes (a backslash does not protect a comma, but `\"` does not
+    /// open a quote).
     static func addressListParts(_ text: Substring) -> [Substring] {
         var parts: [Substring] = []
         var start = text.startIndex
@@ -179,9 +180,14 @@ public struct TestModeInterpreter: Sendable {
         while i < text.endIndex {
             let c = text[i]
             if escaped {
+                // A backslash keeps a `"` from opening or closing a quote, but not a comma from splitting.
                 escaped = false
+                if c == "," && !inQuote {
+                    parts.append(text[start..<i])
+                    start = text.index(after: i)
+                }
             } else if c == "\\" {
-                escaped = inQuote
+                escaped = true
             } else if c == "\"" {
                 inQuote.toggle()
             } else if c == "," && !inQuote {
