@@ -72,7 +72,8 @@ extension AccessPolicyTool {
             var interpreter = TestModeInterpreter(configuration: configuration, source: source)
             var failed = false
             var number = 0
-            while let line = readLine(strippingNewline: true) {
+            var input = RawLineReader()
+            while let line = input.next() {
                 number += 1
                 let before = (interpreter.configuration, interpreter.macros)
                 switch interpreter.execute(line, number: number) {
@@ -89,6 +90,10 @@ extension AccessPolicyTool {
                     {
                         for explained in explanation.lines(indent: "    ") { print(explained) }
                     }
+                case .undefinedRuleset(let text, let note):
+                    print(text)
+                    var message = Array("\(note)\n".utf8)
+                    _ = message.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
                 case .error(let error):
                     failed = true
                     var message = Array("\(error)\n".utf8)
@@ -96,6 +101,39 @@ extension AccessPolicyTool {
                 }
             }
             if failed { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Reads standard input line by line as bytes (`readLine` would replace bytes that are not UTF-8); each line is
+/// handed on through ``Token/losslessText(_:)`` so that every byte reaches the engine unchanged.
+struct RawLineReader {
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+
+    mutating func next() -> String? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = buffer[start..<newline]
+                start = newline + 1
+                return Token.losslessText(line)
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                return Token.losslessText(line)
+            }
+            buffer.removeFirst(start)
+            start = 0
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n <= 0 {
+                atEnd = true
+            } else {
+                buffer.append(contentsOf: chunk[0..<n])
+            }
         }
     }
 }

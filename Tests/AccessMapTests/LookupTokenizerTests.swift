@@ -28,6 +28,11 @@ struct LookupTokenizerTests {
             ("a,,b", ["a", ",", ",", "b"]),
             ("a$b", ["a$b"]),
             ("a@b", ["a", "@", "b"]),
+            // sendmail -bt: `.D{auth_author}a\!b` prints as `a ! b`, while `a\.b`, `a\@b` stay one token.
+            ("a\\!b c\\.d e\\@f", ["a", "!", "b", "c\\.d", "e\\@f"]),
+            ("\"q\\!r\"", ["\"q\\!r\""]),
+            // sendmail -bt: `.D{auth_author}x"ab\` prints `x "ab\""` (the backslash escapes the quote added).
+            ("x\"ab\\", ["x", "\"ab\\\"\""]),
             ("[192.0.2.1]", ["[", "192", ".", "0", ".", "2", ".", "1", "]"]),
             ("/C=US/O=Example+20CA/CN=Root", ["/", "C=US", "/", "O=Example", "+", "20CA", "/", "CN=Root"]),
         ]
@@ -78,4 +83,20 @@ struct LookupTokenizerTests {
         #expect(Tokenizer.tokenize("MX.Secure.Example.COM").matchesTokens(Tokenizer.tokenize("mx.secure.example.com")))
         #expect(!Tokenizer.tokenize("a.b").matchesTokens(Tokenizer.tokenize("a.b.")))
     }
+
+    // Bytes that are not UTF-8 survive tokenizing and come back unchanged (sendmail -bt prints `.D{x}\xe9l\xe8ve`
+    // as `M-ilM-hve`: the bytes were kept).
+    @Test(
+        "bytes that are not UTF-8 are kept: lossless text and raw bytes round trip",
+        arguments: [
+            [0xE9, 0x6C, 0xE8], [0x61, 0xC2], [0xC3, 0xA9, 0xFF, 0xFE, 0x20, 0xA0], [0xEF, 0x9E, 0x80], [0xF0, 0x9F],
+        ] as [[UInt8]]
+    )
+    func rawBytesRoundTrip(_ bytes: [UInt8]) {
+        let text = Token.losslessText(bytes)
+        #expect(Token.rawBytes(of: text) == bytes)
+        let words = Tokenizer.tokenize(bytes: bytes).map(\.rawBytes)
+        #expect(words == bytes.split(separator: 0x20).map { Array($0) })
+    }
 }
+

@@ -56,9 +56,17 @@ final class BTCommandTests {
 
     @Test("script errors go to stderr as LINE: reason and the exit status is 1", .enabled(if: built))
     func errors() throws {
-        let result = try run(["bt", "--map", directory.appendingPathComponent("x.db").path], input: "bogus x\nRelayTLS x\n")
+        let result = try run(["bt", "--map", directory.appendingPathComponent("x.db").path], input: ".Q\nRelayTLS x\n")
         #expect(result.stdout == "NO\n")
-        #expect(result.stderr == "1: unknown ruleset 'bogus'\n")
+        #expect(result.stderr == "1: unsupported command '.Q'\n")
         #expect(result.status == 1)
+    }
+
+    @Test("an undefined ruleset prints its input (contract notation) and a note; exit status 0", .enabled(if: built))
+    func undefinedRuleset() throws {
+        let result = try run(["bt", "--map", directory.appendingPathComponent("x.db").path], input: "bogus x\nRelayTLS x\n")
+        #expect(result.stdout == "x\nNO\n")
+        #expect(result.stderr == "1: undefined ruleset 'bogus' (printed the input, as sendmail -bt shows it)\n")
+        #expect(result.status == 0)
     }
 }

@@ -63,6 +63,7 @@ private func runScript(
         case .none: break
         case .result(let text): out.append(text)
         case .error(let error): out.append("error: \(error.reason)")
+        case .undefinedRuleset(let text, let note): out.append("\(text) (\(note.reason))")
         }
     }
     return out

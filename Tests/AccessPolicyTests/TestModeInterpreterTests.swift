@@ -26,14 +26,33 @@ struct TestModeInterpreterTests {
         #expect(output == ["$#error $@ 4.7.0 $: 454 encryption too weak 0 less than 64", "FAIL", "$#error $@ 5.7.1 $: 550 not authenticated"])
     }
 
-    @Test("unknown rulesets and bad commands are LINE: reason errors; other lines still run")
+    @Test("bad commands are LINE: reason errors; other lines still run")
     func errors() {
-        let (output, errors) = run(".D\nno_such_ruleset x\n.X foo\nRelayTLS x\nStart,a,b x\n")
+        let (output, errors) = run(".D\n.X foo\nRelayTLS x\nStart,a,b x\n")
         #expect(output == ["NO"])
         #expect(errors.map(\.description) == [
-            "1: expected a macro name after .D", "2: unknown ruleset 'no_such_ruleset'", "3: unsupported command '.X'",
-            "5: unsupported ruleset list 'Start,a,b'",
+            "1: expected a macro name after .D", "2: unsupported command '.X'", "4: unsupported ruleset list 'Start,a,b'",
         ])
+    }
+
+    // sendmail -bt: `Start,no_such_ruleset word` prints `Undefined ruleset no_such_ruleset` after the Start helper's
+    // `returns: word`, so the recorded result is the input (one word of letters) or `OK` (anything else).
+    @Test("an undefined ruleset prints its input in the contract notation, with a note")
+    func undefinedRuleset() {
+        var interpreter = TestModeInterpreter(configuration: .reference, source: EmptyAccessMapSource())
+        #expect(
+            interpreter.execute("Start,no_such_ruleset word", number: 3)
+                == .undefinedRuleset(
+                    result: "word",
+                    note: TestModeError(
+                        line: 3,
+                        reason: "undefined ruleset 'no_such_ruleset' (printed the input, as sendmail -bt shows it)"
+                    )
+                )
+        )
+        let (output, errors) = run("no_such_ruleset <a@b.example>\nno_such_ruleset x, Yes\nno_such_ruleset a b\n")
+        #expect(output == ["OK", "Yes", "OK"])
+        #expect(errors.isEmpty)
     }
 
     @Test(".D values: # starts a comment after the first character, \\# is #, empty clears")
@@ -83,5 +102,25 @@ struct TestModeInterpreterTests {
         _ = interpreter.execute(".D{client_name}peer.example", number: 1)
         _ = interpreter.execute("Start,tls_client OK $| MAIL", number: 2)
         #expect(interpreter.macros.value(.tlsName) == "peer.example")
+    }
+
+    // Recorded with sendmail -bt (map TLS_Rcpt:b.example VERIFY, TLS_Rcpt:c.example ENCR:128): `u@b.example\,u@c.example`
+    // gives c.example's answer (split), `x\"y,u@c.example` too (`\"` opens no quote), `"x\"y,u@c.example` does not
+    // split.
+    @Test("address lists split at commas outside quotes; a backslash protects a quote, not a comma")
+    func addressListSplitting() {
+        let (output, errors) = run(
+            """
+            .D{verify}FAIL
+            tls_rcpt u@b.example\\,u@c.example
+            tls_rcpt x\\"y,u@c.example
+            tls_rcpt "x\\"y,u@c.example
+            """,
+            map: "TLS_Rcpt:b.example\tVERIFY\nTLS_Rcpt:c.example\tENCR:128\n"
+        )
+        let weak = "$#error $@ 4.7.0 $: 454 encryption too weak 0 less than 128"
+        let route = "$#error $@ 5.1.3 $: 553 Invalid route address$|<U:$#error$@5.1.3$:553 Invalid route address@><E:>"
+        #expect(errors.isEmpty)
+        #expect(output == [weak, weak, route])
     }
 }

@@ -31,6 +31,9 @@ struct ConformanceCase: Sendable, Hashable, CustomTestStringConvertible {
     var mcLines: [String]
     var mapLines: [String]
     var script: [ScriptLine]
+    /// `tempfail-marker:` header: the map is a socketmap failing for keys containing this text and entries valued
+    /// `TMPF` (the engine runs with `--tempfail-marker`).
+    var tempfailMarker: String? = nil
 
     var testDescription: String { name }
 
@@ -49,7 +52,9 @@ struct ConformanceCase: Sendable, Hashable, CustomTestStringConvertible {
     }
 
     static func parse(path: String) throws -> ConformanceCase {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        // Byte-exact: case files may hold bytes that are not UTF-8 (sendmail treats text as bytes); Latin-1 maps
+        // each byte to one character and back (Harness.run writes stdin and reads stdout the same way).
+        let text = try String(contentsOfFile: path, encoding: .isoLatin1)
         var lines = text.components(separatedBy: "\n")
         if text.hasSuffix("\n") { lines.removeLast() }
         var section = "head"
@@ -83,6 +88,7 @@ struct ConformanceCase: Sendable, Hashable, CustomTestStringConvertible {
                 case "case": result.name = value
                 case "variant": result.variant = value
                 case "mc": result.mcLines.append(value)
+                case "tempfail-marker": result.tempfailMarker = value
                 default: break
                 }
             case "map":

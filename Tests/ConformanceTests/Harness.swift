@@ -20,6 +20,7 @@ enum Harness {
     /// Suites recorded by `scripts/oracle/record-goldens.sh` (folder names under `goldens/`).
     static let tlsSuites = ["tls_client", "tls_server", "tls_rcpt", "tls_misc"]
     static let relaySuites = ["check_relay", "check_mail", "check_rcpt"]
+    static let hardeningSuites = ["chaos_tls", "chaos_addr", "chaos_relay", "tempfail", "edges"]
 
     /// All case files of one suite, parsed; a parse error becomes a case that fails with that message.
     static func goldenCases(_ suite: String) -> [ConformanceCase] {
@@ -83,7 +84,8 @@ enum Harness {
         let inURL = io.appendingPathComponent("stdin")
         let outURL = io.appendingPathComponent("stdout")
         let errURL = io.appendingPathComponent("stderr")
-        try Data(input.utf8).write(to: inURL)
+        // Latin-1 both ways: every byte of a case file reaches the process and its output unchanged.
+        try (input.data(using: .isoLatin1) ?? Data(input.utf8)).write(to: inURL)
         try Data().write(to: outURL)
         try Data().write(to: errURL)
         let stdin = try FileHandle(forReadingFrom: inURL)
@@ -107,8 +109,8 @@ enum Harness {
         process.waitUntilExit()
         return ProcessResult(
             status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+            stdout: String(data: try Data(contentsOf: outURL), encoding: .isoLatin1) ?? "",
+            stderr: String(data: try Data(contentsOf: errURL), encoding: .isoLatin1) ?? ""
         )
     }
 
@@ -198,6 +200,7 @@ enum Harness {
         )
         var arguments = ["bt", "--map", mapBase + ".db"]
         if let path = config.path { arguments += ["--config", path] }
+        if let marker = testCase.tempfailMarker { arguments += ["--tempfail-marker", marker] }
         let bt = try run(binary, arguments, input: testCase.scriptText)
         try #require(
             bt.status == 0,

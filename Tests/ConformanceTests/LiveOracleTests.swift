@@ -25,7 +25,7 @@ struct LiveOracleTests {
              "--count", "\(count)", "--out", dir.appendingPathComponent("cases").path]
         )
         try #require(gen.status == 0, "gen.py failed: \(gen.stderr)")
-        let suites = (Harness.tlsSuites + Harness.relaySuites)
+        let suites = Harness.tlsSuites + Harness.relaySuites + Harness.hardeningSuites
         var files: [String] = []
         for suite in suites {
             let sub = dir.appendingPathComponent("cases/\(suite)")

@@ -399,6 +399,8 @@ def gen_tls_misc(rng):
 
 
 # ------------------------------------------------------------------------------------------------ relay
+# Lines per relay case are multiplied by SCALE (`--scale N`; 1 for the goldens).
+SCALE = 1
 LOCAL = 'local.example'
 RELAYDOM = 'relaydomain.example'
 POLICY_VALUES = ['OK', 'RELAY', 'REJECT', 'DISCARD', 'SKIP', 'ok', 'relay', 'Reject',
@@ -491,7 +493,7 @@ def gen_check_relay(rng):
     rng.shuffle(m)
     m = dedupe(m)
     s = []
-    for _ in range(rng.randint(12, 20)):
+    for _ in range(rng.randint(12, 20) * SCALE):
         name, addr = world.peer()
         if addr == '' and name == '':
             addr = ipv4(rng)
@@ -529,7 +531,7 @@ def gen_check_mail(rng):
             senders.append('<%s>' % key.replace('*', rng.choice(['', 'x', 'a+b'])))
         elif not key.startswith('['):
             senders.append('<%s@%s%s>' % (rng.choice(USERS), rng.choice(['', 'sub.']), key))
-    for _ in range(rng.randint(12, 20)):
+    for _ in range(rng.randint(12, 20) * SCALE):
         if rng.random() < 0.5:
             relay_context(rng, s, world)
         if rng.random() < 0.15:
@@ -581,7 +583,7 @@ def gen_check_rcpt(rng):
         s.append('.C{m}%s' % rng.choice(['example.net', 'partner.test', LOCAL]))
     other = rng.choice(['other.net', 'bad.example', world.hosts[0][0]])
     table = open_relay_addresses(rng, other, rng.choice(['user', 'joe', 'Alice']))
-    for _ in range(rng.randint(12, 22)):
+    for _ in range(rng.randint(12, 22) * SCALE):
         if rng.random() < 0.45:
             relay_context(rng, s, world)
         if variant.startswith('delay_checks') or variant.startswith('relay_mail_from') or \
@@ -596,6 +598,312 @@ def gen_check_rcpt(rng):
     return variant, m, s
 
 
+# ------------------------------------------------------------------------------------------------ chaos
+# Random character soup in inputs, macro values and map values: operators, quotes, parentheses, brackets,
+# backslashes, `$`, `#`, 8-bit text (valid UTF-8 only: the case files and the Swift harness are UTF-8), empty and
+# white-space-only values, very long tokens. Strings are kept as latin-1 code points so that `encoding='latin-1'`
+# writes the UTF-8 bytes.
+SOUP_CHARS = 'abcxyzABC0123456789' * 3 + '.:[]@+/=()<>"\\,;% !^$\'-_*#&|{}~?\t'
+# Only characters whose UTF-8 bytes avoid 0x80-0x9F: sendmail uses those bytes as metasymbols internally (in macro
+# and map values they act as `$&`, `$#`, …, which is outside the contract); in a ruleset input they make sendmail
+# refuse the line, which the address soup tests with its own characters.
+UTF8_BITS = [s.encode('utf-8').decode('latin-1') for s in ['é', 'ü', 'ñ', 'ø', '中', '\u00a0']]
+INPUT_8BIT = [s.encode('utf-8').decode('latin-1') for s in ['€', 'ß', 'Ж']]
+# Bytes that are not UTF-8 (Latin-1 letters, a lone lead byte, 0xA0, 0xFF): sendmail keeps them as bytes.
+RAW_8BIT = ['\xe9', '\xfc', '\xa0', '\xff', '\xc2', '\xe4x']
+JUNK_ATOMS = ['u', 'user', 'a.b', 'x', LOCAL, RELAYDOM, 'other.net', 'h', '"q u"', '"u@v"', '"a\\"b"',
+              '[10.1.2.3]', '[IPv6:2001:db8::1]', '[1.2]', 'UUCP', 'foo.UUCP', '', '(c)', 'Joe Q', '"', '\\@',
+              'a\\.b', '9', 'partner.test', 'joe+x', 'x.' + RELAYDOM, 'b.a.example']
+JUNK_OPS = ['@', '%', '!', ':', ';', ',', '<', '>', '.', '..', '@@', '<>', '[', ']', ' ', ':;', '::', '+', '"',
+            '#', '\\', '(', ')', '^', '/', '|', '=', '\t', '  ', '\\!']
+
+
+def soup(rng, lo=0, hi=12, chars=SOUP_CHARS):
+    out = []
+    for _ in range(rng.randint(lo, hi)):
+        r = rng.random()
+        out.append(rng.choice(UTF8_BITS) if r < 0.04 else rng.choice(RAW_8BIT) if r < 0.06 else rng.choice(chars))
+    return ''.join(out)
+
+
+# `.D` values and ruleset inputs: sendmail -bt reads `$x` in them as macro references or metasymbols (and refuses
+# `$=`), which is outside the contract: no `$` there (map values keep it).
+MACRO_SOUP_CHARS = SOUP_CHARS.replace('$', '')
+
+
+def bt_input(text):
+    """A ruleset input the recorder can attribute: sendmail -bt echoes a refused input at the start of its complaint
+    (`>x... Unbalanced '>'`), and an echo starting with `> ` would read as another prompt."""
+    text = text.strip()
+    while text.startswith('>'):
+        text = text[1:].lstrip()
+    return text or 'x'
+
+
+def junk_address(rng):
+    """An address-like string built from address pieces and operators (`!`/`%` paths, groups, routes, nested
+    `@`, literals, quotes, `<>`, empty parts)."""
+    r = rng.random()
+    if r < 0.15:
+        return soup(rng, 1, 14, MACRO_SOUP_CHARS)
+    if r < 0.17:
+        return soup(rng, 1, 6, MACRO_SOUP_CHARS) + rng.choice(INPUT_8BIT) + soup(rng, 0, 6, MACRO_SOUP_CHARS)
+    parts = [rng.choice(JUNK_ATOMS) if rng.random() < 0.55 else rng.choice(JUNK_OPS)
+             for _ in range(rng.randint(1, 8))]
+    a = ''.join(parts)
+    if rng.random() < 0.3:
+        a = '<' + a + '>'
+    if rng.random() < 0.04:
+        a = 'x' * rng.randint(200, 300) + '@' + a
+    return a.strip() or rng.choice(['x', '<>', '"', '@'])
+
+
+def soup_value(rng):
+    """A map value: keywords glued to soup."""
+    words = ['VERIFY', 'ENCR', 'PERM', 'TEMP', 'CN', 'CS', 'CI', 'CITag', 'OK', 'NO', 'RELAY', 'REJECT',
+             'DISCARD', 'SKIP', 'ERROR', 'QUARANTINE', 'SUBJECT', '128', ':', '+', '++', '<TMPF>', '?', '%1', '%0',
+             '550', '4.7.1', '"', '(', ')', '\\']
+    parts = [rng.choice(words) if rng.random() < 0.6 else soup(rng, 1, 6) for _ in range(rng.randint(1, 6))]
+    v = ''.join(p if rng.random() < 0.7 else ' ' + p for p in parts).strip()
+    if rng.random() < 0.03:
+        v = rng.choice(words) + ':' + 'y' * rng.randint(60, 200)
+    return v or 'x'
+
+
+def soup_key(rng):
+    k = soup(rng, 1, 8)
+    return ''.join(ch for ch in k if ch not in ' \t#') or 'k'
+
+
+def macro_soup(rng, choices):
+    r = rng.random()
+    if r < 0.1:
+        return ''
+    if r < 0.15:
+        return rng.choice([' ', '  ', '\t', ' (c) ', '()'])
+    if r < 0.55:
+        return rng.choice(choices)
+    if r < 0.58:
+        return 'z' * rng.randint(60, 200)
+    return soup(rng, 1, 12, MACRO_SOUP_CHARS)
+
+
+CHAOS_NAMES = ['a.example', 'b.a.example', '[10.1.2.3]', 'x', 'IPv6:2001:db8::3', '10.1.2.3', '[IPv6:2001:db8::3]',
+               'mx.partner.test', 'partner.test']
+
+
+def chaos_map(rng, tags):
+    m = []
+    for tag in tags:
+        for _ in range(rng.randint(0, 3)):
+            r = rng.random()
+            if r < 0.6:
+                key = rng.choice(CHAOS_NAMES + ['1.2', 'example', 'u@', '', '/C=x', 'user@' + LOCAL, 'joe+*@',
+                                                'other.net', RELAYDOM, 'h.uucp', 'a.b'])
+            else:
+                key = soup_key(rng)
+            m.append('%s:%s\t%s' % (mixcase(rng, tag, 0.1), key, soup_value(rng)))
+    if rng.random() < 0.3:
+        m.append('%s\t%s' % (rng.choice(CHAOS_NAMES), soup_value(rng)))
+    rng.shuffle(m)
+    return dedupe(m)
+
+
+CHAOS_MACROS = {
+    'verify': ['OK', 'FAIL', 'TRUSTED', 'NONE', 'SOFTWARE', 'TEMP'],
+    'cipher_bits': ['128', '56', '0x80', '0128', '-1'],
+    'auth_ssf': ['128', '0', '256'],
+    'client_name': CHAOS_NAMES, 'client_addr': CHAOS_NAMES, 'server_name': CHAOS_NAMES,
+    'server_addr': CHAOS_NAMES, 'cn_subject': CHAOS_NAMES + ['/C=x'], 'cert_subject': ['/C=x', '/CN=a'],
+    'cert_issuer': ['/C=x', '/CN=a'], 'auth_type': ['PLAIN', 'EXTERNAL'], 'auth_authen': ['alice', 'bob@x'],
+    'auth_author': ['alice', '<bob@x>'], 'client_resolve': ['OK', 'FAIL', 'FORGED', 'TEMP'],
+    'mail_from': ['<a@b.example>', '<>'], 'daemon_flags': ['u', 'f'],
+}
+
+
+def chaos_macros(rng, s, names):
+    for name in rng.sample(names, rng.randint(1, min(5, len(names)))):
+        s.append('.D{%s}%s' % (name, macro_soup(rng, CHAOS_MACROS[name])))
+
+
+def gen_chaos_tls(rng):
+    """TLS rulesets with soup in macros, map values and inputs."""
+    m = chaos_map(rng, ['TLS_Clt', 'TLS_Srv', 'TLS_Rcpt', 'Try_TLS', 'Srv_Features', 'Clt_Features', 'CERTISSUER',
+                        'CERTSUBJECT', 'MyCA'])
+    s = []
+    names = ['verify', 'cipher_bits', 'auth_ssf', 'client_name', 'client_addr', 'server_name', 'server_addr',
+             'cn_subject', 'cert_subject', 'cert_issuer', 'auth_type', 'auth_authen', 'auth_author']
+    for _ in range(rng.randint(12, 20)):
+        chaos_macros(rng, s, names)
+        rs = rng.choice(['tls_client', 'tls_client', 'tls_server', 'tls_rcpt', 'tls_rcpt', 'try_tls',
+                         'srv_features', 'clt_features', 'RelayTLS', 'trust_auth'])
+        if rs == 'tls_client':
+            inp = rng.choice(['OK', 'FAIL', 'SOFTWARE', 'TRUSTED', soup(rng, 1, 5, MACRO_SOUP_CHARS)]) + ' $| ' + \
+                rng.choice(['MAIL', 'STARTTLS', soup(rng, 0, 4, MACRO_SOUP_CHARS)])
+        elif rs == 'tls_rcpt':
+            inp = junk_address(rng)
+        else:
+            inp = rng.choice(['OK', 'x', 'FAIL', 'a@b.example', '<u@a.example>', 'alice', '<alice>',
+                              soup(rng, 1, 8, MACRO_SOUP_CHARS)])
+        s.append('%s %s' % (rs, bt_input(inp)))
+    return ('default' if rng.random() < 0.85 else 'tls_perm_err'), m, s
+
+
+def gen_chaos_addr(rng):
+    """tls_rcpt, check_mail and check_rcpt on junk addresses."""
+    variant = rng.choice(RCPT_VARIANTS)
+    m = chaos_map(rng, ['TLS_Rcpt', 'To', 'From', 'Connect'])
+    for _ in range(rng.randint(2, 6)):
+        m.append('%s:%s\t%s' % (rng.choice(['TLS_Rcpt', 'To', 'From']), rng.choice(
+            ['other.net', 'u@', 'x', 'a.b', 'user@' + LOCAL, 'h.uucp', '[10.1.2.3]', RELAYDOM, 'joe+*@', 'partner.test',
+             'v', 'q u@', 'a"b@']), rng.choice(['VERIFY', 'ENCR:99', 'REJECT', 'RELAY', 'OK', 'ERROR:550 no',
+                                               'DISCARD', 'VERIFY:1'])))
+    m = dedupe(m)
+    s = ['.C{w}%s' % LOCAL]
+    if rng.random() < 0.5:
+        s.append('.C{R}%s' % RELAYDOM)
+    for _ in range(rng.randint(15, 25)):
+        if rng.random() < 0.3:
+            s.append('.D{verify}%s' % rng.choice(['FAIL', 'OK', 'NONE', '']))
+        if rng.random() < 0.2:
+            s.append('.D{client_addr}%s' % rng.choice(['10.1.2.3', '198.51.100.7', '']))
+            s.append('.D{client_name}%s' % rng.choice(['a.example', 'mx.partner.test', '']))
+        rs = rng.choice(['tls_rcpt', 'tls_rcpt', 'check_mail', 'check_rcpt', 'check_rcpt'])
+        s.append('%s %s' % (rs, bt_input(junk_address(rng))))
+    return variant, m, s
+
+
+def gen_chaos_relay(rng):
+    """check_relay, check_mail and check_rcpt with soup in macros, map values and inputs."""
+    variant = rng.choice(RCPT_VARIANTS)
+    m = chaos_map(rng, ['Connect', 'From', 'To', 'Spam', 'TLS_Clt', 'CERTISSUER'])
+    s = ['.C{w}%s' % LOCAL]
+    if rng.random() < 0.5:
+        s.append('.C{R}%s' % RELAYDOM)
+    if rng.random() < 0.3:
+        s.append('.C{TrustAuthMech}PLAIN')
+    names = ['verify', 'cipher_bits', 'client_name', 'client_addr', 'client_resolve', 'auth_type', 'cert_issuer',
+             'cert_subject', 'mail_from', 'daemon_flags']
+    for _ in range(rng.randint(12, 20)):
+        chaos_macros(rng, s, names)
+        rs = rng.choice(['check_relay', 'check_mail', 'check_rcpt'])
+        if rs == 'check_relay':
+            inp = '%s $| %s' % (macro_soup(rng, CHAOS_NAMES), macro_soup(rng, CHAOS_NAMES))
+        else:
+            inp = junk_address(rng) if rng.random() < 0.5 else soup(rng, 1, 10, MACRO_SOUP_CHARS)
+        s.append('%s %s' % (rs, bt_input(inp)))
+    return variant, m, s
+
+
+# ------------------------------------------------------------------------------------------------ tempfail
+TMPF_NAMES = ['a.tmpf.example', 'mx.tmpf.example', 'mx.example.com', 'a.b.example.com', 'secure.example',
+              'x.secure.example', 'q.example', 'other.test', '[192.0.2.1]', '[10.1.2.3]', 'host', '']
+TMPF_ADDRS = ['10.9.1.1', '192.0.2.1', '10.1.2.3', '10.1.9.9', 'IPv6:2001:db8:0:0:0:0:0:1', '198.51.100.7', '']
+
+
+def gen_tempfail(rng):
+    """Every ruleset against a socketmap access map that fails temporarily for keys containing `tmpf` and for
+    entries valued `TMPF` (variant tempfail: oracle.py serves the map; the engine runs with --tempfail-marker)."""
+    m = []
+    keys = ['example.com', 'secure.example', 'tmpf.example', 'mx.example.com', '10.1', '10.1.2.3', '192.0.2.1',
+            'IPv6:2001:db8', 'other.test', '[10.1.2]', 'q.example', 'host']
+    for tag in ['TLS_Clt', 'TLS_Srv', 'Try_TLS', 'Srv_Features', 'Clt_Features', 'Connect', 'From', 'To']:
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice(keys)
+            if tag in ('TLS_Clt', 'TLS_Srv'):
+                val = rng.choice(['TMPF', 'VERIFY', 'ENCR:128', 'VERIFY:112+CN'])
+            elif tag == 'Try_TLS':
+                val = rng.choice(['TMPF', 'NO'])
+            elif tag in ('Srv_Features', 'Clt_Features'):
+                val = rng.choice(['TMPF', 'V', 'S A'])
+            elif tag == 'To':
+                val = rng.choice(['TMPF', 'RELAY', 'REJECT'])
+            else:
+                val = rng.choice(['TMPF', 'OK', 'RELAY', 'REJECT', 'DISCARD', 'ERROR:550 no'])
+            m.append('%s:%s\t%s' % (tag, key, val))
+    for k in ['u@', 'leia@base.rebels.org', 'rebels.org', 'tmpf.example', 'example.com']:
+        if rng.random() < 0.4:
+            m.append('TLS_Rcpt:%s\t%s' % (k, rng.choice(['TMPF', 'VERIFY', 'ENCR:256'])))
+    for dn in ['/CN=tmpf', '/C=US/O=Example+20CA/CN=Root', '/CN=a.b']:
+        if rng.random() < 0.5:
+            m.append('CERTISSUER:%s\t%s' % (dn, rng.choice(['RELAY', 'SUBJECT', 'TMPF'])))
+        if rng.random() < 0.3:
+            m.append('CERTSUBJECT:%s\t%s' % (dn, rng.choice(['RELAY', 'TMPF'])))
+    for tag in ['TLS_Clt', 'TLS_Srv', 'Try_TLS', 'Srv_Features', 'Clt_Features', 'TLS_Rcpt']:
+        if rng.random() < 0.25:
+            m.append('%s:\t%s' % (tag, rng.choice(['TMPF', 'VERIFY', 'NO', 'V'])))
+    rng.shuffle(m)
+    m = dedupe(m)
+    s = ['.C{w}%s' % LOCAL]
+    if rng.random() < 0.5:
+        s.append('.C{R}%s' % RELAYDOM)
+    for _ in range(rng.randint(14, 22)):
+        for who in ['client', 'server']:
+            if rng.random() < 0.5:
+                s.append('.D{%s_name}%s' % (who, rng.choice(TMPF_NAMES)))
+            if rng.random() < 0.5:
+                s.append('.D{%s_addr}%s' % (who, rng.choice(TMPF_ADDRS)))
+        if rng.random() < 0.4:
+            s.append('.D{verify}%s' % rng.choice(['OK', 'FAIL', 'NONE', 'TRUSTED']))
+        if rng.random() < 0.3:
+            s.append('.D{cert_issuer}%s' % rng.choice(['/CN=tmpf', '/C=US/O=Example+20CA/CN=Root', '/CN=a.b']))
+            s.append('.D{cert_subject}%s' % rng.choice(['/CN=tmpf', '/CN=a.b']))
+        if rng.random() < 0.3:
+            s.append('.D{client_resolve}%s' % rng.choice(['OK', 'FAIL', 'TEMP']))
+        rs = rng.choice(['tls_client', 'tls_server', 'tls_rcpt', 'try_tls', 'srv_features', 'clt_features',
+                         'RelayTLS', 'check_relay', 'check_mail', 'check_rcpt', 'check_rcpt'])
+        if rs == 'tls_client':
+            inp = '%s $| MAIL' % rng.choice(['OK', 'FAIL', 'NONE'])
+        elif rs == 'tls_server':
+            inp = rng.choice(['OK', 'FAIL', 'NONE'])
+        elif rs in ('tls_rcpt', 'check_rcpt', 'check_mail'):
+            inp = '<%s@%s>' % (rng.choice(['u', 'leia', 'tmpf', 'joe']), rng.choice(
+                ['base.rebels.org', 'rebels.org', 'tmpf.example', 'example.com', LOCAL, 'other.test', RELAYDOM]))
+        elif rs == 'check_relay':
+            inp = '%s $| %s' % (rng.choice(TMPF_NAMES), rng.choice(TMPF_ADDRS[:-1]))
+        else:
+            inp = 'x'
+        if rs == 'check_mail' or rs.startswith('check_relay'):
+            pass
+        s.append('%s %s' % (rs, inp))
+    variant = 'tempfail' if rng.random() < 0.7 else 'tempfail_delay_checks'
+    if variant == 'tempfail_delay_checks':
+        s = [l for l in s if not l.startswith(('check_mail', 'check_relay'))]
+    return variant, m, s
+
+
+# ------------------------------------------------------------------------------------------------ edges
+def gen_edges(rng):
+    """Fixed input-syntax edge cases (address lists, `$|` spacing, blanks, tabs, undefined rulesets, long and
+    8-bit inputs sendmail -bt refuses) around a small random map."""
+    m = ['TLS_Clt:a.example\tVERIFY', 'TLS_Rcpt:b.example\tVERIFY', 'TLS_Rcpt:c.example\tENCR:128',
+         'Connect:10.1.2.3\tREJECT', 'From:b.example\tREJECT', 'To:c.example\tRELAY']
+    if rng.random() < 0.5:
+        m.append('TLS_Rcpt:u@\t%s' % rng.choice(['VERIFY:56', 'ENCR:64']))
+    s = ['.C{w}%s' % LOCAL, '.D{client_name}a.example', '.D{client_addr}10.1.2.3']
+    long_addr = 'x' * rng.choice([200, 250, 252]) + '@b.example'
+    lines = [
+        'tls_client FAIL$|MAIL', 'tls_client FAIL $|MAIL', 'tls_client FAIL$| MAIL', 'tls_client  FAIL  $|  MAIL',
+        'tls_client $|', 'tls_client FAIL $| MAIL, OK $| MAIL', 'tls_client OK $| MAIL, FAIL $| MAIL',
+        '.D{verify}FAIL', 'tls_rcpt u@b.example, u@c.example', 'tls_rcpt u@c.example, u@b.example',
+        'tls_rcpt u@c.example,', 'tls_rcpt ,u@c.example', 'tls_rcpt "a,b"@b.example', 'tls_rcpt a\\,b@b.example',
+        'tls_rcpt\tu@b.example', 'Start,tls_rcpt u@c.example', 'tls_rcpt <u@b.example>,,',
+        'check_relay x $| 10.1.2.3', 'check_relay x$|10.1.2.3', 'check_relay $| 10.1.2.3',
+        'check_relay x, y $| 10.1.2.3', 'check_rcpt <a@b.example>, <c@d.example>', 'check_rcpt <a@c.example>,',
+        'check_mail <a@b.example>, <a@d.example>', 'check_mail <a@d.example>, <a@b.example>',
+        'tls_rcpt ' + long_addr, 'tls_rcpt ' + long_addr + 'xxxxxxxxxxxx', 'check_rcpt ' + long_addr + 'y' * 10,
+        'tls_rcpt u\u00e2\u0082\u00ac@c.example', 'check_rcpt \u00c3\u009f@c.example',
+        'tls_rcpt u\u00c3\u00a9@c.example', 'no_such_ruleset word', 'no_such_ruleset <a@b.example>',
+        'Start,bogus Yes', 'tls_rcpt \\!', 'check_mail !', 'check_rcpt <@>', 'check_rcpt ::::<>',
+        'check_rcpt <>', 'tls_rcpt <>', 'check_mail <>', 'tls_rcpt a\\!b@c.example',
+        'tls_rcpt u@b.example\\,u@c.example', 'tls_rcpt x\\"y,u@c.example', 'tls_rcpt "x\\"y,u@c.example',
+    ]
+    rng.shuffle(lines)
+    s += lines[:rng.randint(20, len(lines))]
+    variant = rng.choice(['default', 'default', 'delay_checks'])
+    return variant, m, s
+
+
 SUITES = {
     'tls_client': gen_tls_client,
     'tls_server': gen_tls_server,
@@ -604,6 +912,11 @@ SUITES = {
     'check_relay': gen_check_relay,
     'check_mail': gen_check_mail,
     'check_rcpt': gen_check_rcpt,
+    'chaos_tls': gen_chaos_tls,
+    'chaos_addr': gen_chaos_addr,
+    'chaos_relay': gen_chaos_relay,
+    'tempfail': gen_tempfail,
+    'edges': gen_edges,
 }
 
 
@@ -615,6 +928,8 @@ def render(suite, seed, k, variant, m, s):
            'variant: %s' % variant]
     for line in variant_mc_lines(variant):
         out.append('mc: %s' % line)
+    if variant.startswith('tempfail'):
+        out.append('tempfail-marker: tmpf')
     out.append('== map')
     out.extend(m)
     out.append('== script')
@@ -628,7 +943,10 @@ def main():
     ap.add_argument('--seed', type=int, required=True)
     ap.add_argument('--count', type=int, required=True)
     ap.add_argument('--out', required=True)
+    ap.add_argument('--scale', type=int, default=1, help='relay suites: N times more addresses per case')
     a = ap.parse_args()
+    global SCALE
+    SCALE = a.scale
     suites = sorted(SUITES) if a.suite == 'all' else a.suite.split(',')
     for suite in suites:
         d = os.path.join(a.out, suite)

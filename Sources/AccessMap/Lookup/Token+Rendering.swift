@@ -40,7 +40,7 @@ extension Sequence where Element == Token {
             if previousWasWord && word { buffer.append(0x20) }
             previousWasWord = word
             var escaped = false
-            for byte in token.text.utf8 {
+            for byte in token.rawBytes {
                 if escaped {
                     buffer.append(byte)
                     escaped = false
@@ -79,7 +79,15 @@ enum TextAssembly {
                 var j = i
                 while j < n && printed[j] != 0x20 { j += 1 }
                 i = j
-                atom = !(j - start == 1 && Token.renderOperatorBytes.contains(printed[start]))
+                let length = j - start
+                // Operators and the metasymbols `$#`, `$@`, `$:`, `$|` (seen inside malformed workspaces) are not
+                // words: no space next to them.
+                atom =
+                    !(length == 1 && Token.renderOperatorBytes.contains(printed[start]))
+                    && !(length == 2 && printed[start] == UInt8(ascii: "$")
+                        && [UInt8(ascii: "#"), UInt8(ascii: "@"), UInt8(ascii: ":"), UInt8(ascii: "|")].contains(
+                            printed[start + 1]
+                        ))
             }
             if previousWasAtom && atom { out.append(0x20) }
             out.append(contentsOf: printed[start..<i])

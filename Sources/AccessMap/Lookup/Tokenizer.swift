@@ -7,7 +7,8 @@
 /// - `"…"` is one token, quotes included; a missing closing quote is added; a quote always starts a new token
 ///   and the closing quote ends it (`x "a"b` is `x`, `"a"`, `b`);
 /// - `\` keeps itself and escapes the next character into the current word (`a\.b` is one word); a trailing `\`
-///   is dropped; inside quotes it protects a `"`;
+///   is dropped; inside quotes it protects a `"`; `\!` outside quotes is the exception: the backslash is dropped
+///   and `!` is an operator token (`a\!b` is `a`, `!`, `b`);
 /// - `(…)` is a comment, nested, removed, and separates tokens; an unbalanced `(` drops the rest of the text;
 ///   an unbalanced `)` or `>` is dropped without separating (`a)b>c` is the word `abc`);
 /// - every `<` still open at the end gets a closing `>` token.
@@ -22,8 +23,11 @@ public enum Tokenizer {
     ///   - parenthesesAreComments: `true` (macro and map values) removes `(…)` comments; `false` (an address
     ///   typed into `sendmail -bt`) makes `(` and `)` operator tokens like the others.
     public static func tokenize(_ text: String, parenthesesAreComments: Bool = true) -> [Token] {
-        // The UTF-8 view is walked in place: no copy of the text (hot path: every macro a ruleset reads).
-        tokenize(bytes: text.utf8, parenthesesAreComments: parenthesesAreComments)
+        // Fast path: text without raw-byte stand-ins (no 0xEF byte) is tokenized from its UTF-8 view in place.
+        if !text.utf8.contains(0xEF) {
+            return tokenize(bytes: text.utf8, parenthesesAreComments: parenthesesAreComments)
+        }
+        return tokenize(bytes: Token.rawBytes(of: text), parenthesesAreComments: parenthesesAreComments)
     }
 
     /// Tokenizes bytes with the default operator characters (see ``tokenize(_:parenthesesAreComments:)``).
@@ -61,7 +65,7 @@ public enum Tokenizer {
 
         mutating func flush() {
             guard !current.isEmpty else { return }
-            tokens.append(Token(String(decoding: current, as: UTF8.self)))
+            tokens.append(Token(Token.losslessText(current)))
             current.removeAll(keepingCapacity: true)
         }
 
@@ -80,6 +84,14 @@ public enum Tokenizer {
             }
             if escaped {
                 escaped = false
+                if byte == UInt8(ascii: "!") && !inQuote && current.last == UInt8(ascii: "\\") {
+                    // `\!` is the one escape sendmail undoes: the backslash goes and `!` is an operator again.
+                    current.removeLast()
+                    flush()
+                    current.append(byte)
+                    flush()
+                    return
+                }
                 current.append(byte)
                 return
             }
@@ -132,7 +144,9 @@ public enum Tokenizer {
                 current.removeLast()  // a trailing backslash escapes nothing
             }
             if inQuote {
-                if escaped, current.last == UInt8(ascii: "\\") { current.removeLast() }
+                // sendmail closes an open quote; a trailing backslash escapes that added quote, so one more closes
+                // the string (`x"ab\` is `x`, `"ab\""`).
+                if escaped, current.last == UInt8(ascii: "\\") { current.append(UInt8(ascii: "\"")) }
                 current.append(UInt8(ascii: "\""))
             }
             flush()

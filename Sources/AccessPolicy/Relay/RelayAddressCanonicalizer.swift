@@ -96,6 +96,13 @@ struct RelayAddressCanonicalizer {
         if stripPhrase, let colon = w.firstIndex(where: { $0.text == ":" }) {
             w = Array(w[(colon + 1)...])
         }
+        // sendmail marks the address with a trailing `< @ >` while it looks for a group phrase and removes the mark
+        // afterwards; when the mark was already gone, that removal takes a `< @ >` the address itself ends with.
+        if !stripPhrase, w.count >= 3, w[w.count - 3].text == "<", w[w.count - 2].text == "@",
+            w[w.count - 1].text == ">"
+        {
+            w.removeLast(3)
+        }
         while w.last?.text == ";" { w.removeLast() }
         if let list = listInAngles(w) { return list + [Token(":"), Token(";")] + T.nullAddress }
         while w.count >= 2, w[w.count - 1].text == ">", w[w.count - 2].text == ";",
@@ -283,6 +290,12 @@ struct RelayAddressCanonicalizer {
         if d.count >= 3, d.last!.matches("UUCP"), d[d.count - 2].text == "." {
             // `$[ host $]` would ask DNS: without it the host stays, and the domain ends in `.UUCP.`.
             replaceDomain(d + [Token(".")])
+            // A host that itself ended in a dot (`a..UUCP`) leaves `host .` and canonicalisation ends there.
+            let u = Array(w[f.domain])
+            if u.count >= 5, u[u.count - 3].text == ".", u[u.count - 4].text == "." {
+                replaceDomain(Array(u[..<(u.count - 3)]))
+                return w
+            }
         }
         let e = Array(w[f.domain])
         if let last = e.last,
@@ -318,7 +331,14 @@ struct RelayAddressCanonicalizer {
 
     // MARK: - Parse0
 
-    func parse0(_ input: [Token]) -> [Token] {
+    /// How deep Parse0 → canonify → Parse0 may nest before the workspace is given up.
+    static let maximumNesting = 24
+
+    func parse0(_ input: [Token], depth: Int = 0) -> [Token] {
+        // Some workspaces (`!`, `a!`) canonify to themselves and Parse0 hands them to canonify again forever;
+        // sendmail gives up after its nesting limit ("excessive recursion") and leaves the unexpanded call
+        // `$> Parse0 …` in the workspace.
+        if depth >= Self.maximumNesting { return [Token("$>"), Token("Parse0")] + input }
         var w = input
         let n = w.count
         func text(_ i: Int) -> String { i >= 0 && i < w.count ? w[i].text : "" }
@@ -352,14 +372,14 @@ struct RelayAddressCanonicalizer {
         if let open = w.indices.dropLast(2).first(where: {
             w[$0].text == "<" && w[$0 + 1].text == "@" && w[$0 + 2].text == ">"
         }) {
-            return parse0(canonify(Array(w[..<open])))
+            return parse0(canonify(Array(w[..<open])), depth: depth + 1)
         }
         // `@here:rest` → rest
         if text(0) == "<", text(1) == "@", let close = w.firstIndex(where: { $0.text == ">" }),
             close + 1 < w.count,
             w[close + 1].text == ":", isLocalDotted(w[2..<close])
         {
-            return parse0(canonify(Array(w[(close + 2)...])))
+            return parse0(canonify(Array(w[(close + 2)...])), depth: depth + 1)
         }
         if w.count >= 5, text(1) == "<", text(2) == "@", w.last?.text == ">",
             isLocalDotted(w[3..<(w.count - 1)])
@@ -372,12 +392,12 @@ struct RelayAddressCanonicalizer {
         if let open = focusAtEnd(w), isLocalDotted(w[(open + 2)..<(w.count - 1)]),
             w[..<open].contains(where: Self.isNetworkOperator)
         {
-            return parse0(canonify(Array(w[..<open])))
+            return parse0(canonify(Array(w[..<open])), depth: depth + 1)
         }
         if w.count == 1 {
             let local = dequote(w[0])
             if local.isEmpty { return T.error("5.1.3", "553 User address required") }
-            if local.contains(where: Self.isNetworkOperator) { return parse0(canonify(local)) }
+            if local.contains(where: Self.isNetworkOperator) { return parse0(canonify(local), depth: depth + 1) }
             return local
         }
         return w
@@ -483,7 +503,10 @@ struct RelayAddressCanonicalizer {
                 continue
             }
             switch c {
-            case "\\": escaped = true
+            case "\\":
+                // The backslash stays: re-tokenized, `\@` is part of a word, not an operator.
+                escaped = true
+                text.append(c)
             case " ", "\t": return [token]
             case "<": angle += 1
             case ">": angle -= 1

@@ -10,9 +10,13 @@ extension RulesetEvaluator {
 
     var canon: RelayAddressCanonicalizer { RelayAddressCanonicalizer(configuration: configuration) }
 
-    func macro(_ name: MacroName) -> [Token] { macros.tokens(name) }
+    /// `$&{name}` in a relay rule: the value's tokens; a value of only white space or comments makes the rewrite
+    /// fail (``RulesetAbort``), as in the TLS rulesets (``expand(_:)``).
+    func macro(_ name: MacroName) throws(RulesetAbort) -> [Token] { try expand(name) }
 
-    var deferred: Bool { macro("deliveryMode").matchesTokens([Token("d")]) }
+    var deferred: Bool {
+        get throws(RulesetAbort) { try macro("deliveryMode").matchesTokens([Token("d")]) }
+    }
 
     // MARK: - values
 
@@ -67,17 +71,17 @@ extension RulesetEvaluator {
     // MARK: - check_relay
 
     /// `check_relay name $| address` as one workspace.
-    mutating func checkRelay(_ input: [Token]) -> RulesetResult {
-        guard let bar = input.firstIndex(of: Token("$|")) else { return checkRelay(name: input, address: []) }
-        return checkRelay(name: Array(input[..<bar]), address: Array(input[(bar + 1)...]))
+    mutating func checkRelay(_ input: [Token]) throws(RulesetAbort) -> RulesetResult {
+        guard let bar = input.firstIndex(of: Token("$|")) else { return try checkRelay(name: input, address: []) }
+        return try checkRelay(name: Array(input[..<bar]), address: Array(input[(bar + 1)...]))
     }
 
     /// `check_relay name $| address`.
-    mutating func checkRelay(name: [Token], address: [Token]) -> RulesetResult {
-        if deferred { return .word("deferred") }
+    mutating func checkRelay(name: [Token], address: [Token]) throws(RulesetAbort) -> RulesetResult {
+        if try deferred { return .word("deferred") }
         // Without a client address the shipped ruleset has nothing to match: accept, whatever the name.
         if address.isEmpty { return .word("OK") }
-        let clientName = settings.useClientPTR ? macro("client_ptr") : name
+        let clientName = settings.useClientPTR ? try macro("client_ptr") : name
         var result: AccessLookupResult = .notFound
         if !clientName.isEmpty {
             result = lookup.domain(clientName, tag: .connect, mark: .tagThenUntagged)
@@ -96,17 +100,17 @@ extension RulesetEvaluator {
 
     /// `check_mail address`.
     mutating func checkMail(_ address: [Token]) throws(RulesetAbort) -> RulesetResult {
-        if deferred { return .word("deferred") }
+        if try deferred { return .word("deferred") }
         if let tls = try tlsClientAtMail() { return tls }
-        return checkMailAfterTLS(address)
+        return try checkMailAfterTLS(address)
     }
 
-    mutating func checkMailAfterTLS(_ address: [Token]) -> RulesetResult {
+    mutating func checkMailAfterTLS(_ address: [Token]) throws(RulesetAbort) -> RulesetResult {
         if address.matchesTokens([Token("<"), Token(">")]) {
             return .workspace([Token("<"), Token("OK"), Token(">")])
         }
         var addr = address
-        let flags = macro("daemon_flags")
+        let flags = try macro("daemon_flags")
         if !settings.acceptUnqualifiedSenders, !address.isEmpty {
             var inner = address
             if inner.count >= 3, inner.first?.text == "<", inner.last?.text == ">" {
@@ -127,7 +131,7 @@ extension RulesetEvaluator {
                 checkClient = true
             }
             if checkClient {
-                let client = macro("client_name")
+                let client = try macro("client_name")
                 if !client.isEmpty && !canon.isLocal(client[...]) {
                     return .error(dsn: "5.5.4", text: "553 Real domain name required for sender address")
                 }
@@ -135,6 +139,9 @@ extension RulesetEvaluator {
             addr = [Token("<")] + inner + [Token(">")]
         }
         var w = canon.canonAddr(addr)
+        // Canonicalisation gave up (nesting limit): the unexpanded `$> Parse0 …` left in the workspace runs as
+        // ruleset calls in the later rules and leaves a workspace that is neither a triple nor a word.
+        if w.first?.text == "$>" { return .workspace([Token("@")] + Workspace.notFoundGroup) }
         enum Mark {
             case unknown, resolved, perm, temp
             case value(PolicyValue)
@@ -182,6 +189,8 @@ extension RulesetEvaluator {
                 mark: .tagThenUntagged
             )
         }
+        // SearchList has returned (`<?>` or `<value>`).
+        lastReturn = Workspace.notFoundGroup
         if let value = PolicyValue(lookupResult) {
             // The marks themselves may be written as values: `TEMP`, `PERM`, `OKR` (resolved), `?` (no entry).
             if case .other(let tokens) = value, tokens.count == 1 {
@@ -201,12 +210,12 @@ extension RulesetEvaluator {
         if case .unknown = mark, !settings.acceptUnqualifiedSenders {
             if flags.contains(where: { $0.matches("u") }) {
                 mark = .resolved
-            } else if macro("client_addr").isEmpty {
+            } else if try macro("client_addr").isEmpty {
                 return .workspace([Token("<"), Token("OKR"), Token(">")])
             } else {
                 return .error(
                     host: Tokenizer.tokenize("5.5.4"),
-                    text: [Token("\"553 Domain name required for sender address \"")] + macro("f")
+                    text: [Token("\"553 Domain name required for sender address \"")] + (try macro("f"))
                 )
             }
         }
@@ -215,12 +224,12 @@ extension RulesetEvaluator {
         case .temp:
             return .error(
                 host: Tokenizer.tokenize("4.1.8"),
-                text: [Token("\"451 Domain of sender address \"")] + macro("f") + [Token("\" does not resolve\"")]
+                text: [Token("\"451 Domain of sender address \"")] + (try macro("f")) + [Token("\" does not resolve\"")]
             )
         case .perm:
             return .error(
                 host: Tokenizer.tokenize("5.1.8"),
-                text: [Token("\"553 Domain of sender address \"")] + macro("f") + [
+                text: [Token("\"553 Domain of sender address \"")] + (try macro("f")) + [
                     Token("\" does not exist\"")
                 ]
             )
@@ -255,6 +264,8 @@ extension RulesetEvaluator {
         let first = try basicCheckRcpt(address)
         if case .resolved(let name, _, _) = first {
             if first.isError || first.isDiscard { return first }
+            // If `$&{verify}` cannot be expanded, check_rcpt stops with the workspace it had.
+            lastReturn = [Token("$#")] + name
             if let tls = try tlsClientAtMail() { return tls }
             return .resolved(mailer: name, host: nil, text: nil)
         }
@@ -287,28 +298,39 @@ extension RulesetEvaluator {
             default: break
             }
         }
-        let sender = macro("mail_from")
+        // check_rcpt's own workspace at this point is not one word: a failing `$&{mail_from}` leaves `OK`.
+        lastReturn = Workspace.notFoundGroup
+        let sender = try macro("mail_from")
         let mail = try checkMailAfterTLSForDelay(sender)
         if mail.isMailer { return mail }
-        let relay = checkRelay(name: macro("client_name"), address: macro("client_addr"))
+        let relay = try checkRelay(name: macro("client_name"), address: macro("client_addr"))
         if relay.isMailer { return relay }
         return .workspace(w)
     }
 
     mutating func checkMailAfterTLSForDelay(_ sender: [Token]) throws(RulesetAbort) -> RulesetResult {
-        if deferred { return .word("deferred") }
+        lastReturn = Workspace.notFoundGroup
+        if try deferred { return .word("deferred") }
         if let tls = try tlsClientAtMail() { return tls }
-        return checkMailAfterTLS(sender)
+        return try checkMailAfterTLS(sender)
     }
 
     mutating func delayTLS(_ result: RulesetResult) throws(RulesetAbort) -> RulesetResult {
-        try tlsClientAtMail() ?? result
+        if case .workspace(let tokens) = result { lastReturn = tokens }
+        return try tlsClientAtMail() ?? result
     }
 
     /// `tls_client {verify} $| MAIL`, as check_mail (and delay_checks' check_rcpt) run it first: its `$#…` result,
     /// or `nil` to go on.
     mutating func tlsClientAtMail() throws(RulesetAbort) -> RulesetResult? {
-        let result = try tlsClient(macros.tokens(.verify) + [Token("$|"), Token("MAIL")])
+        // tls_client is a called ruleset here: when it fails, the caller goes on (accept).
+        // `$&{verify}` is expanded by the caller: a white-space-only value makes the caller fail.
+        let verify = try macro("verify")
+        guard let result = try? tlsClient(verify + [Token("$|"), Token("MAIL")]) else {
+            lastReturn = [Token("OK")]
+            return nil
+        }
+        if case .workspace(let tokens) = result { lastReturn = tokens }
         return result.isMailer ? result : nil
     }
 
@@ -317,10 +339,12 @@ extension RulesetEvaluator {
         if address.isEmpty || address.matchesTokens([Token("<"), Token(">")]) {
             return .error(host: [Token("nouser")], text: [Token("\"553 User address required\"")])
         }
-        if deferred { return .word("deferred") }
+        if try deferred { return .word("deferred") }
         // An address the initial parse refuses (`u@a@b`, `<@.x>`, …) is refused whoever the client is.
         if let refused = RelayAddressCanonicalizer.parseError(canon.canonAddr(address)) { return refused }
-        let recipient = try rcptOK(address)
+        // Rcpt_ok and Relay_ok are called rulesets: when one fails, Basic_check_rcpt goes on with what it handed
+        // back (never RELAY or a `$#` triple).
+        let recipient = (try? rcptOK(address)) ?? .notRelay
         var temporary: RulesetResult?
         switch recipient {
         case .temporary(let result): temporary = result
@@ -328,7 +352,9 @@ extension RulesetEvaluator {
         case .relay: return .word("RELAY")
         case .notRelay: break
         }
-        switch relayOK() {
+        // Rcpt_ok has returned (a workspace that is not one word).
+        lastReturn = Workspace.notFoundGroup
+        switch (try? relayOK()) ?? .notRelay {
         case .temporary(let result): return result
         case .final(let result): return result
         case .relay: return .word("RELAY")
@@ -441,8 +467,12 @@ extension RulesetEvaluator {
                 }
             }
         }
-        if case .resolved = try relayTLS() { return .final(.mailer(name: Token("RELAY"), host: [], text: [])) }
-        let auth = macro("auth_type")
+        // A called ruleset that fails (white-space-only macro) hands back the workspace it was given (here empty):
+        // its caller goes on as if it had said NO.
+        let relayTLSResult = (try? relayTLS()) ?? .workspace([Token("NO")])
+        if case .resolved = relayTLSResult { return .final(.mailer(name: Token("RELAY"), host: [], text: [])) }
+        if case .workspace(let tokens) = relayTLSResult { lastReturn = tokens }
+        let auth = try macro("auth_type")
         if !auth.isEmpty, canon.isMember(auth[...], of: "TrustAuthMech") {
             return .final(.mailer(name: Token("RELAY"), host: [], text: []))
         }
@@ -482,14 +512,23 @@ extension RulesetEvaluator {
             }
             return .notRelay
         }
-        if f == nil && !w.isEmpty { return .relay }
+        // A local user (no `< @ domain >` ending the workspace, e.g. the null address `< @ >`) is fine.
+        if !Self.endsWithQualifiedFocus(w) && !w.isEmpty { return .relay }
         return .notRelay
+    }
+
+    /// `$* < @ $+ >`: the workspace ends with a focused, non-empty domain.
+    static func endsWithQualifiedFocus(_ w: [Token]) -> Bool {
+        let n = w.count
+        guard n >= 4, w[n - 1].text == ">" else { return false }
+        for i in 0...(n - 4) where w[i].text == "<" && w[i + 1].text == "@" { return true }
+        return false
     }
 
     // MARK: - Relay_ok
 
-    mutating func relayOK() -> Decision {
-        let address = macro("client_addr")
+    mutating func relayOK() throws(RulesetAbort) -> Decision {
+        let address = try macro("client_addr")
         let localForms = ["0", "127.0.0.1", "IPv6:0:0:0:0:0:0:0:1", "IPv6:::1"].map {
             Tokenizer.tokenize($0)
         }
@@ -504,7 +543,7 @@ extension RulesetEvaluator {
         }
         if canon.isLocal(([Token("[")] + address + [Token("]")])[...]) { return .relay }
         if settings.relayMailFrom != .off || settings.relayLocalFrom {
-            var sender = canon.canonAddr(macro("f"))
+            var sender = canon.canonAddr(try macro("f"))
             while let f = canon.focus(sender), f.domain.count >= 2, sender.count >= 2,
                 sender[sender.count - 2].text == "."
             {
@@ -529,8 +568,8 @@ extension RulesetEvaluator {
                 }
             }
         }
-        let resolve = macro("client_resolve")
-        let clientName = macro("client_name")
+        let resolve = try macro("client_resolve")
+        let clientName = try macro("client_name")
         if resolve.matchesTokens([Token("TEMP")]) {
             return .temporary(
                 .error(

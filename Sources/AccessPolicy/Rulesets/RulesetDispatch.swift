@@ -21,7 +21,7 @@ extension RulesetEvaluator {
             case .relayTLS: return try relayTLS()
             case .trustAuth: return try trustAuth(input)
             // FEATURE(delay_checks) renames check_relay and check_mail: they are not rulesets there.
-            case .checkRelay: return configuration.relay.delayChecks ? nil : checkRelay(input)
+            case .checkRelay: return configuration.relay.delayChecks ? nil : try checkRelay(input)
             case .checkMail: return configuration.relay.delayChecks ? nil : try checkMail(input)
             case .checkRcpt: return try checkRcpt(input)
             default: return nil

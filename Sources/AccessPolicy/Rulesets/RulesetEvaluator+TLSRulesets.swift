@@ -32,31 +32,34 @@ extension RulesetEvaluator {
 
     /// tls_rcpt: recipient address; requirement from `TLS_Rcpt:` entries (`user@domain`, `user@`, domain and its
     /// parents, bare tag); `{verify}` is read from the macro.
+    ///
+    /// The address goes through the same canonicalisation as check_rcpt's (``RelayAddressCanonicalizer``, ruleset 3
+    /// and the initial parse). When that ends in an error triple, the error becomes the "address": the ruleset
+    /// builds `$#error … $| <U:$#error …@> <E:>` and stops there, because the workspace now starts with `$#`.
     mutating func tlsRecipient(_ input: [Token]) throws(RulesetAbort) -> RulesetResult {
         define(.tlsName, try expand(.serverName))
         guard !input.isEmpty else { return .workspace(input) }
-        let address: AddressCanonicalizer.Address
-        switch AddressCanonicalizer.canonicalize(input) {
-        case .address(let canonical):
-            address = canonical
-        case .error(let status, let text):
-            // The error becomes the "address"; tls_rcpt goes on to build `$#error … $| <U:$#error …@> <E:>` and
-            // stops there because the workspace now starts with `$#`.
-            let host = Tokenizer.tokenize(status)
-            return .resolved(
-                mailer: [Token("error")],
-                host: host,
-                text: [Workspace.quoted(text), Token.atSign, Workspace.close, Workspace.open, Token("E"), Token(":"), Workspace.close]
-            )
+        var w = canon.canonAddr(input)
+        // `$+ < @ $+ . >` loses the trailing dots of the focused domain.
+        while let split = Self.focusSplit(w), split.domain.count >= 2, w[w.count - 2] == Token.fullStop {
+            w.remove(at: w.count - 2)
         }
         let items: [AccessLookup.SearchItem]
-        if let domain = address.domain {
+        if let split = Self.focusSplit(w) {
+            let local = Array(w[..<split.open])
+            let domain = Array(w[split.domain])
             items = [
-                .fullAddress(address.local + [Token.atSign] + domain), .localPart(address.local + [Token.atSign]),
+                .fullAddress(local + [Token.atSign] + domain), .localPart(local + [Token.atSign]),
                 .domain(domain), .exact([]),
             ]
         } else {
-            items = [.localPart(address.local + [Token.atSign]), .exact([])]
+            if w.first == Token("$#") {
+                let userItem = [Workspace.separator, Workspace.open, Token("U"), Token(":")] + w + [Token.atSign]
+                let exactItem = [Workspace.close, Workspace.open, Token("E"), Token(":"), Workspace.close]
+                return RulesetResult(resolvedWorkspace: w + userItem + exactItem)
+            }
+            if w.isEmpty { return .workspace(w) }
+            items = [.localPart(w + [Token.atSign]), .exact([])]
         }
         let found = lookup.searchList(items, tag: .tlsRecipient, mark: .tagOnly)
         lastReturn = Self.group(found)
@@ -66,8 +69,22 @@ extension RulesetEvaluator {
         case .temporaryFailure:
             return .error(status: Self.temporaryFailureStatus, quoted: Self.temporaryFailureText)
         case .found(let value):
-            return try tlsConnection(verify: try expand(.verify), tail: [Workspace.open] + value.tokens + [Workspace.close])
+            let tail = [Workspace.open] + value.tokens + [Workspace.close]
+            return try tlsConnection(verify: try expand(.verify), tail: tail)
         }
+    }
+
+    /// `$+ < @ $+ >` over the whole workspace: the `<` of the first `< @` after at least one token that leaves at
+    /// least one token before the final `>`, and the domain range.
+    static func focusSplit(_ w: [Token]) -> (open: Int, domain: Range<Int>)? {
+        let n = w.count
+        guard n >= 5, w[n - 1] == Workspace.close else { return nil }
+        var i = 1
+        while i + 3 < n {
+            if w[i] == Workspace.open && w[i + 1] == Token.atSign { return (i, (i + 2)..<(n - 1)) }
+            i += 1
+        }
+        return nil
     }
 
     /// try_tls: `Try_TLS:` entries for `{server_name}`, `{server_addr}`, bare tag; `NO` refuses STARTTLS.
@@ -135,4 +152,5 @@ extension RulesetEvaluator {
 
 extension Token {
     static let atSign = Token("@")
+    static let fullStop = Token(".")
 }

@@ -77,15 +77,24 @@ public enum RulesetResult: Hashable, Sendable {
 
     /// The tokens as `sendmail -bt` prints them: metasymbol bytes as `$@`, `$|`, …; any other byte from 0x80 up
     /// as `M-` and the character of its low seven bits (`\t`, `\n`, `\r` for those controls, nothing for other
-    /// controls); 0xFF is not shown.
+    /// controls); 0xFF is not shown. A control character below 0x80 (possible inside a quoted string) prints the
+    /// same way without the `M-`: a TAB as `\t`, 0x01 not at all.
     var printedAsTestMode: RulesetResult {
         func escape(_ tokens: [Token]) -> [Token] {
             tokens.map { token in
-                guard token.text.utf8.contains(where: { $0 >= 0x80 }) else { return token }
+                let bytes = token.rawBytes
+                guard bytes.contains(where: { $0 >= 0x80 || $0 < 0x20 || $0 == 0x7F }) else { return token }
                 var out: [UInt8] = []
-                for byte in token.text.utf8 {
+                for byte in bytes {
                     guard byte >= 0x80 else {
-                        out.append(byte)
+                        // Control characters (inside quoted strings): `\t`, `\n`, `\r`, others not shown.
+                        switch byte {
+                        case 0x09: out += Array("\\t".utf8)
+                        case 0x0A: out += Array("\\n".utf8)
+                        case 0x0D: out += Array("\\r".utf8)
+                        case 0x00..<0x20, 0x7F: break
+                        default: out.append(byte)
+                        }
                         continue
                     }
                     if byte == 0xFF { continue }
@@ -112,5 +121,32 @@ public enum RulesetResult: Hashable, Sendable {
         case .workspace(let tokens):
             return .workspace(escape(tokens))
         }
+    }
+}
+
+extension RulesetResult {
+    /// A workspace that starts with `$#`, read as sendmail's caller reads it: the mailer is the tokens up to the
+    /// first `$@` or `$:`, the host the tokens after that `$@` up to the next `$:`, the text everything after that
+    /// `$:` (later metasymbols included, as in a malformed workspace). Any other workspace stays a workspace.
+    init(resolvedWorkspace w: [Token]) {
+        guard w.first == Token("$#") else {
+            self = .workspace(w)
+            return
+        }
+        let host = Token("$@")
+        let text = Token("$:")
+        var i = 1
+        while i < w.count && w[i] != host && w[i] != text { i += 1 }
+        let mailer = Array(w[1..<i])
+        var hostPart: [Token]?
+        if i < w.count && w[i] == host {
+            var j = i + 1
+            while j < w.count && w[j] != text { j += 1 }
+            hostPart = Array(w[(i + 1)..<j])
+            i = j
+        }
+        var textPart: [Token]?
+        if i < w.count && w[i] == text { textPart = Array(w[(i + 1)...]) }
+        self = .resolved(mailer: mailer, host: hostPart, text: textPart)
     }
 }
