@@ -128,6 +128,34 @@ public struct GDBMDatabase: ~Copyable {
         }
     }
 
+    /// Looks a key up and copies the value, dropping one trailing NUL (the form makemap `-N` stores).
+    /// Wraps `gdbm_fetch`.
+    ///
+    /// The hot-path variant of ``withValue(forKey:_:)``: not generic, so it compiles to a direct call, and it
+    /// allocates nothing on a miss; a hit allocates the returned array (and libgdbm its own copy, freed here).
+    ///
+    /// - Returns: The value without a trailing NUL, or `nil` when the key is absent.
+    /// - Throws: ``GDBMError`` when the read fails (a missing key is not an error).
+    public func valueWithoutTrailingNUL(forKey key: UnsafeRawBufferPointer) throws(GDBMError) -> [UInt8]? {
+        guard let size = Int32(exactly: key.count) else {
+            throw GDBMError(kind: .tooLarge, path: path, operation: .fetch)
+        }
+        let keyDatum = datum(
+            dptr: UnsafeMutablePointer(mutating: key.baseAddress?.assumingMemoryBound(to: CChar.self)),
+            dsize: size
+        )
+        let value = gdbm_fetch(handle, keyDatum)
+        guard let pointer = value.dptr else {
+            let code = Int32(gdbm_last_errno(handle))
+            if code == GDBM_ITEM_NOT_FOUND || code == GDBM_NO_ERROR { return nil }
+            throw lastError(.fetch)
+        }
+        defer { free(pointer) }
+        var count = Int(value.dsize)
+        if count > 0 && pointer[count - 1] == 0 { count -= 1 }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
     /// Looks a key up. Wraps `gdbm_fetch`.
     ///
     /// - Returns: A copy of the stored value, or `nil` when the key is absent.

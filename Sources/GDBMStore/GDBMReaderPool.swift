@@ -1,5 +1,13 @@
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Read-only access to one GDBM file from many threads.
 ///
 /// libgdbm handles are not thread-safe, so the pool keeps several read-only handles on the same file, each behind
@@ -21,6 +29,8 @@ public final class GDBMReaderPool: Sendable {
 
     private let slots: [Slot]
     private let next = Atomic<Int>(0)
+    /// Per-thread handle assignment (``handleForCurrentThread()``); `nil` if the process ran out of keys.
+    private let threadKey: pthread_key_t?
     /// The database path.
     public let path: String
 
@@ -36,6 +46,12 @@ public final class GDBMReaderPool: Sendable {
         }
         self.slots = slots
         self.path = path
+        var key = pthread_key_t()
+        threadKey = pthread_key_create(&key, nil) == 0 ? key : nil
+    }
+
+    deinit {
+        if let threadKey { pthread_key_delete(threadKey) }
     }
 
     /// Runs `body` with exclusive use of one of the pool's handles.
@@ -57,6 +73,48 @@ public final class GDBMReaderPool: Sendable {
             do throws(E) { outcome = .success(try body(slot.database)) } catch { outcome = .failure(error) }
         }
         return try outcome.get()
+    }
+
+    /// The handle index this thread should use: assigned round-robin on a thread's first call and kept in a
+    /// thread-specific value (`pthread_getspecific`, a few nanoseconds), so one thread always reads through the
+    /// same handle (its bucket cache stays warm) and concurrent threads use different handles. Pass it to
+    /// ``valueWithoutTrailingNUL(forKey:preferredHandle:)``.
+    public func handleForCurrentThread() -> Int {
+        guard let key = threadKey else { return next.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count }
+        if let stored = pthread_getspecific(key) { return (Int(bitPattern: stored) - 1) % slots.count }
+        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue % slots.count
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: index + 1))
+        return index
+    }
+
+    /// Looks a key up on the preferred handle when it is free (else on any free one, else waits for the preferred
+    /// one); see ``GDBMDatabase/valueWithoutTrailingNUL(forKey:)``. No shared counter is touched, so threads that
+    /// keep to their own handle do not slow each other down.
+    public func valueWithoutTrailingNUL(forKey key: UnsafeRawBufferPointer, preferredHandle: Int) throws(GDBMError)
+        -> [UInt8]?
+    {
+        let count = slots.count
+        var outcome: Result<[UInt8]?, GDBMError>?
+        for offset in 0..<count {
+            let slot = slots[(preferredHandle &+ offset) % count]
+            let acquired = slot.lock.withLockIfAvailable { (_) -> Void in
+                do throws(GDBMError) {
+                    outcome = .success(try slot.database.valueWithoutTrailingNUL(forKey: key))
+                } catch {
+                    outcome = .failure(error)
+                }
+            } != nil
+            if acquired, let outcome { return try outcome.get() }
+        }
+        let slot = slots[preferredHandle % count]
+        slot.lock.withLock { (_) -> Void in
+            do throws(GDBMError) {
+                outcome = .success(try slot.database.valueWithoutTrailingNUL(forKey: key))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        return try outcome!.get()
     }
 
     /// Looks a key up; see ``GDBMDatabase/withValue(forKey:_:)``.

@@ -49,9 +49,10 @@ public struct AccessLookup {
     ///
     /// An empty key looks up the bare `Tag:` only (what sendmail does with an empty macro).
     public mutating func domain(_ key: [Token], tag: AccessTag, mark: AccessLookupMark) -> AccessLookupResult {
-        var key = key
+        // Parents are slices of the caller's array; only a shortened bracketed literal needs new storage.
+        var key = key[...]
         while true {
-            var step = lookupCandidate(tag: tag, dot: false, key[...], mark: mark)
+            var step = lookupCandidate(tag: tag, dot: false, key, mark: mark)
             if case .notFound = step, options.contains(.lookupDotDomain), let rest = Self.afterFirstDot(key) {
                 step = lookupCandidate(tag: tag, dot: true, rest, mark: mark)
             }
@@ -62,22 +63,23 @@ public struct AccessLookup {
             if case .temporaryFailure = step { return step }
             if key.isEmpty { return .notFound }
             let n = key.count
-            if n >= 3 && key[0].text == "[" && key[n - 1].text == "]" {
-                if n >= 5 && key[n - 3].text == "." {
-                    key = Array(key[0..<(n - 3)]) + [Token.closeBracket]
-                    continue
+            let s = key.startIndex
+            if n >= 3 && key[s].text == "[" && key[s + n - 1].text == "]" {
+                var cut = 0
+                if n >= 5 && key[s + n - 3].text == "." {
+                    cut = 3
+                } else if n >= 6 && key[s + n - 4].text == ":" && key[s + n - 3].text == ":" {
+                    cut = 4
+                } else if n >= 5 && key[s + n - 3].text == ":" {
+                    cut = 3
                 }
-                if n >= 6 && key[n - 4].text == ":" && key[n - 3].text == ":" {
-                    key = Array(key[0..<(n - 4)]) + [Token.closeBracket]
-                    continue
-                }
-                if n >= 5 && key[n - 3].text == ":" {
-                    key = Array(key[0..<(n - 3)]) + [Token.closeBracket]
+                if cut > 0 {
+                    key = (Array(key[s..<(s + n - cut)]) + [Token.closeBracket])[...]
                     continue
                 }
             }
             guard let rest = Self.afterFirstDot(key) else { return .notFound }
-            key = Array(rest)
+            key = rest
         }
     }
 

@@ -22,7 +22,22 @@ public struct Token: Hashable, Sendable, CustomStringConvertible {
     public var isOperator: Bool {
         let utf8 = text.utf8
         guard utf8.count == 1, let byte = utf8.first else { return false }
-        return Token.renderOperatorBytes.contains(byte)
+        return Token.isRenderOperator(byte)
+    }
+
+    /// Whether a byte is in ``renderOperatorBytes`` (a switch, not a set look-up: this runs for every token of
+    /// every key built on the hot path).
+    @inline(__always)
+    static func isRenderOperator(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "%"), UInt8(ascii: "@"), UInt8(ascii: "!"),
+            UInt8(ascii: "^"), UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "+"),
+            UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","),
+            UInt8(ascii: ";"), UInt8(ascii: "\\"), UInt8(ascii: "\""):
+            return true
+        default:
+            return false
+        }
     }
 
     /// The token is a word for text assembly: neither an operator nor a quoted string.

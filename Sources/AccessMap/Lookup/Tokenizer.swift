@@ -22,13 +22,18 @@ public enum Tokenizer {
     ///   - parenthesesAreComments: `true` (macro and map values) removes `(…)` comments; `false` (an address
     ///   typed into `sendmail -bt`) makes `(` and `)` operator tokens like the others.
     public static func tokenize(_ text: String, parenthesesAreComments: Bool = true) -> [Token] {
-        tokenize(bytes: Array(text.utf8), parenthesesAreComments: parenthesesAreComments)
+        // The UTF-8 view is walked in place: no copy of the text (hot path: every macro a ruleset reads).
+        tokenize(bytes: text.utf8, parenthesesAreComments: parenthesesAreComments)
     }
 
     /// Tokenizes bytes with the default operator characters (see ``tokenize(_:parenthesesAreComments:)``).
     public static func tokenize(bytes: some Collection<UInt8>, parenthesesAreComments: Bool = true) -> [Token] {
         var scanner = Scanner()
         scanner.commentsEnabled = parenthesesAreComments
+        // One allocation each instead of repeated growth: a token list is rarely longer than the text / 2.
+        let count = bytes.count
+        scanner.tokens.reserveCapacity(min(count, 64))
+        scanner.current.reserveCapacity(min(count, 64))
         for byte in bytes { scanner.feed(byte) }
         return scanner.finish()
     }

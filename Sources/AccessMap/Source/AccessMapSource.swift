@@ -9,6 +9,17 @@ public protocol AccessMapSource: Sendable {
     /// - Returns: The stored value (without a trailing NUL), not found, or a temporary failure when the map could
     ///   not be read.
     func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult
+
+    /// The source to use for one whole evaluation (one decision): a source that can switch to a new version of
+    /// its map (``AutoReloadingAccessMapSource``) returns the version in service, so that every look-up of the
+    /// decision sees the same map and pays for the switch check once. Other sources return themselves (the
+    /// default).
+    func pinned() -> any AccessMapSource
+}
+
+extension AccessMapSource {
+    /// Returns `self`: the source does not change between look-ups.
+    public func pinned() -> any AccessMapSource { self }
 }
 
 /// The answer of an ``AccessMapSource`` for one key.

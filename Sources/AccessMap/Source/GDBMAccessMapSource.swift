@@ -3,14 +3,30 @@ public import GDBMStore
 /// An access map in a GDBM file, read through a `GDBMReaderPool`.
 ///
 /// Each key is tried as is and then with a trailing NUL (maps built with makemap's `-N`), as sendmail does for a
-/// map declared without `-N`/`-O`; a trailing NUL is removed from values. A read error is reported as
+/// map declared without `-N`/`-O`, until the first hit settles which form the map uses (from then on only that form is tried);
+/// a trailing NUL is removed from values. A miss then costs one `gdbm_fetch`, and nothing is allocated but the
+/// value of a hit. A read error is reported as
 /// ``AccessMapSourceResult/temporaryFailure``.
 public struct GDBMAccessMapSource: AccessMapSource {
     /// The reader pool the look-ups go through.
     public let pool: GDBMReaderPool
+    /// Which NUL form of the keys is tried; shared by all copies of this source.
+    private let nulMode: NULTerminationMode
+    /// The pool handle tried first: chosen once per decision by ``pinned()``; `nil`: the calling thread's handle.
+    private let preferredHandle: Int?
 
     /// Wraps an open reader pool.
-    public init(pool: GDBMReaderPool) { self.pool = pool }
+    public init(pool: GDBMReaderPool) {
+        self.pool = pool
+        self.nulMode = NULTerminationMode()
+        self.preferredHandle = nil
+    }
+
+    private init(pinning source: GDBMAccessMapSource) {
+        pool = source.pool
+        nulMode = source.nulMode
+        preferredHandle = source.pool.handleForCurrentThread()
+    }
 
     /// Opens a GDBM map file.
     ///
@@ -20,6 +36,8 @@ public struct GDBMAccessMapSource: AccessMapSource {
     /// - Throws: `GDBMError` when the file cannot be opened.
     public init(path: String, handleCount: Int = 4) throws(GDBMError) {
         self.pool = try GDBMReaderPool(path: path, handleCount: handleCount)
+        self.nulMode = NULTerminationMode()
+        self.preferredHandle = nil
     }
 
     /// Opens a map the way sendmail opens its `access` map: a file that cannot be opened gives an empty map when
@@ -33,25 +51,19 @@ public struct GDBMAccessMapSource: AccessMapSource {
     }
 
     public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
-        do {
-            if let value = try pool.withValue(forKey: foldedKey, { Self.stripNUL($0) })?.get() {
-                return .found(value)
+        let handle = preferredHandle ?? pool.handleForCurrentThread()
+        do throws(GDBMError) {
+            let value = try nulMode.lookup(foldedKey) { (key) throws(GDBMError) in
+                try pool.valueWithoutTrailingNUL(forKey: key, preferredHandle: handle)
             }
-            var withNUL = [UInt8](foldedKey)
-            withNUL.append(0)
-            let second = try withNUL.withUnsafeBytes { (key) throws(GDBMError) in
-                try pool.withValue(forKey: key, { Self.stripNUL($0) })?.get()
-            }
-            if let second { return .found(second) }
-            return .notFound
+            guard let value else { return .notFound }
+            return .found(value)
         } catch {
             return .temporaryFailure
         }
     }
 
-    private static func stripNUL(_ value: UnsafeRawBufferPointer) -> [UInt8] {
-        var bytes = [UInt8](value)
-        if bytes.last == 0 { bytes.removeLast() }
-        return bytes
-    }
+    /// The same map with the calling thread's pool handle chosen once for a whole decision
+    /// (``GDBMStore/GDBMReaderPool/handleForCurrentThread()``).
+    public func pinned() -> any AccessMapSource { GDBMAccessMapSource(pinning: self) }
 }

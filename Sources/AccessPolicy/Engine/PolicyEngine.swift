@@ -110,7 +110,7 @@ public struct PolicyEngine: Sendable {
     {
         var evaluator = RulesetEvaluator(
             configuration: configuration,
-            source: source,
+            source: source.pinned(),  // one map version per decision (AutoReloadingAccessMapSource)
             macros: session,
             tracing: tracing
         )

@@ -17,21 +17,17 @@ extension RulesetEvaluator {
         let parsed = requirement.map { TLSRequirement(tokens: $0, tlsClass: configuration.members(of: "Tls")) }
         var codes: (code: [Token], status: [Token])? = nil
         switch parsed?.severity {
-        case .permanent?: codes = ([Token("503")], Tokenizer.tokenize("5.7.0"))
-        case .temporary?: codes = ([Token("403")], Tokenizer.tokenize("4.7.0"))
+        case .permanent?: codes = ([Token("503")], Self.status570)
+        case .temporary?: codes = ([Token("403")], Self.status470)
         case .standard?:
             let d = defaultTLSCodes
-            codes = ([Token(d.code)], Tokenizer.tokenize(d.status))
+            codes = ([Token(d.code)], d.status == "5.7.0" ? Self.status570 : Self.status470)
         case nil: break
         }
 
         // Failures that do not depend on the requirement.
         if verify.count == 1 {
-            let messages: [(String, String)] = [
-                ("SOFTWARE", "TLS handshake failed."), ("PROTOCOL", "STARTTLS failed."),
-                ("DANE_FAIL", "DANE check failed."), ("CONFIG", "STARTTLS temporarily not possible."),
-            ]
-            for (word, message) in messages where verify[0].matches(word) {
+            for (word, message) in Self.handshakeFailureMessages where verify[0].matches(word) {
                 // `<$-:$+>` on the first group: the codes, or a requirement that happens to look like `x:y…`.
                 let group: [Token]? = codes.map { $0.code + [Token(":")] + $0.status } ?? requirement
                 if let g = group, g.count >= 3, g[1].text == ":" {
@@ -98,6 +94,15 @@ extension RulesetEvaluator {
         }
         return .error(host: status, text: code + [Workspace.quoted(reason)])
     }
+
+    /// `{verify}` values that fail regardless of the requirement, and their reply texts.
+    static let handshakeFailureMessages: [(String, String)] = [
+        ("SOFTWARE", "TLS handshake failed."), ("PROTOCOL", "STARTTLS failed."),
+        ("DANE_FAIL", "DANE check failed."), ("CONFIG", "STARTTLS temporarily not possible."),
+    ]
+    /// The enhanced status codes as tokens, tokenized once (hot path).
+    static let status570 = Tokenizer.tokenize("5.7.0")
+    static let status470 = Tokenizer.tokenize("4.7.0")
 
     static let verifyFailureWords: [(String, String)] = [
         ("FAIL", " authentication failed"), ("NO", " not authenticated"), ("NOT", " no authentication requested"),

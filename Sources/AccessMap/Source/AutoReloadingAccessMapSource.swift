@@ -1,0 +1,193 @@
+import GDBMStore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An access map file that is watched and switched to its new version when it is rebuilt, without ever blocking
+/// a look-up.
+///
+/// Like sendmail, the source notices a rebuilt map by the file's identity (``MapFileIdentity``: inode, size,
+/// modification time). At most once per ``checkInterval`` the first look-up that comes along `stat`s the path
+/// (about a microsecond); when the file changed, the new version is opened (or, with ``Storage/snapshot``, loaded
+/// into memory) on a background task while look-ups go on against the old one, and then swapped in under a lock
+/// that is held only to exchange a reference. A decision that pinned the old version (``current``) finishes on it;
+/// the old GDBM handles or snapshot are released when the last such decision ends.
+///
+/// A file that is missing gives an empty map when ``optional`` (sendmail's `-o`), else temporary failures, as at
+/// start-up. A file that exists but cannot be opened (truncated, not a GDBM file) keeps the previous version in
+/// service, and the check is repeated at the next interval.
+///
+/// Call ``reloadIfChanged()`` to check right away (for example on `SIGHUP`); pass `checkInterval: nil` to check
+/// only then.
+public final class AutoReloadingAccessMapSource: AccessMapSource {
+    /// How a loaded version answers look-ups.
+    public enum Storage: Hashable, Sendable {
+        /// A ``GDBMAccessMapSource`` with this many read handles.
+        case gdbm(handleCount: Int)
+        /// An ``AccessMapSnapshot`` held in memory (see its memory cost).
+        case snapshot
+    }
+
+    /// One loaded version of the map.
+    public struct Version: Sendable {
+        /// Answers look-ups for this version.
+        public let source: any AccessMapSource
+        /// The file this version was loaded from; `nil` when the file was missing.
+        public let identity: MapFileIdentity?
+        /// 0 for the version loaded at start, then 1, 2, … for each switch.
+        public let generation: Int
+    }
+
+    /// The map file.
+    public let path: String
+    /// How versions are held.
+    public let storage: Storage
+    /// A missing file is an empty map (`true`) or a temporary failure (`false`).
+    public let optional: Bool
+    /// How often look-ups check the file; `nil`: only ``reloadIfChanged()`` checks.
+    public let checkInterval: Duration?
+
+    private let state: Mutex<Version>
+    private let reloadLock = Mutex<Void>(())
+    private let nextCheck: Atomic<Int64>
+    private let reloadScheduled = Atomic<Bool>(false)
+    private let intervalNanoseconds: Int64
+
+    /// Opens (or loads) the map at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: The `.db` file.
+    ///   - storage: GDBM handles or an in-memory snapshot.
+    ///   - optional: sendmail's `-o`: a missing file is an empty map rather than a temporary failure.
+    ///   - checkInterval: Minimum time between two checks of the file by look-ups; `nil` disables them.
+    public init(
+        path: String,
+        storage: Storage = .gdbm(handleCount: 4),
+        optional: Bool = false,
+        checkInterval: Duration? = .seconds(1)
+    ) {
+        self.path = path
+        self.storage = storage
+        self.optional = optional
+        self.checkInterval = checkInterval
+        if let checkInterval {
+            let (seconds, attoseconds) = checkInterval.components
+            intervalNanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        } else {
+            intervalNanoseconds = -1
+        }
+        let loaded = Self.load(path: path, storage: storage)
+        let source: any AccessMapSource
+        switch loaded {
+        case .loaded(let s, _): source = s
+        case .missing, .unreadable: source = optional ? EmptyAccessMapSource() : UnavailableAccessMapSource()
+        }
+        state = Mutex(Version(source: source, identity: loaded.identity, generation: 0))
+        nextCheck = Atomic(Self.monotonicNanoseconds() &+ max(intervalNanoseconds, 0))
+    }
+
+    /// The version in service. Pin it for a whole decision so that all its look-ups see one version of the map.
+    ///
+    /// Also runs the periodic file check when it is due (see the type's discussion).
+    public var current: Version {
+        checkIfDue()
+        return state.withLock { $0 }
+    }
+
+    public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
+        current.source.lookup(foldedKey: foldedKey)
+    }
+
+    /// The version in service (``current``), for one decision.
+    public func pinned() -> any AccessMapSource { current.source.pinned() }
+
+    /// Checks the file now and switches to the new version if it changed. Blocks the caller (not look-ups) while
+    /// a new version is opened or loaded.
+    ///
+    /// - Returns: `true` when a new version was put in service.
+    @discardableResult
+    public func reloadIfChanged() -> Bool {
+        reloadLock.withLock { _ in
+            let old = state.withLock { $0 }
+            let identity = MapFileIdentity(path: path)
+            if identity == old.identity { return false }
+            let source: any AccessMapSource
+            let loaded = Self.load(path: path, storage: storage)
+            switch loaded {
+            case .loaded(let s, _): source = s
+            case .missing: source = optional ? EmptyAccessMapSource() : UnavailableAccessMapSource()
+            case .unreadable: return false  // keep the previous version; retried at the next check
+            }
+            state.withLock {
+                $0 = Version(source: source, identity: loaded.identity, generation: old.generation + 1)
+            }
+            return true
+        }
+    }
+
+    private func checkIfDue() {
+        guard intervalNanoseconds >= 0 else { return }
+        let now = Self.monotonicNanoseconds()
+        let due = nextCheck.load(ordering: .relaxed)
+        guard now >= due else { return }
+        guard
+            nextCheck.compareExchange(expected: due, desired: now &+ intervalNanoseconds, ordering: .relaxed).exchanged
+        else { return }
+        let known = state.withLock { $0.identity }
+        guard MapFileIdentity(path: path) != known else { return }
+        guard reloadScheduled.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return
+        }
+        Task.detached(priority: .utility) { [self] in
+            reloadIfChanged()
+            reloadScheduled.store(false, ordering: .releasing)
+        }
+    }
+
+    private enum Loaded {
+        case loaded(any AccessMapSource, MapFileIdentity)
+        case missing
+        case unreadable
+
+        var identity: MapFileIdentity? {
+            if case .loaded(_, let identity) = self { return identity }
+            return nil
+        }
+    }
+
+    /// Opens the file, making sure the version opened is the one whose identity is recorded (the file may be
+    /// replaced between `stat` and `open`).
+    private static func load(path: String, storage: Storage) -> Loaded {
+        var attempt = 0
+        while true {
+            guard let before = MapFileIdentity(path: path) else { return .missing }
+            let source: any AccessMapSource
+            do throws(GDBMError) {
+                switch storage {
+                case .gdbm(let handleCount): source = try GDBMAccessMapSource(path: path, handleCount: handleCount)
+                case .snapshot: source = try SnapshotAccessMapSource(path: path)
+                }
+            } catch {
+                return MapFileIdentity(path: path) == nil ? .missing : .unreadable
+            }
+            attempt += 1
+            if MapFileIdentity(path: path) == before || attempt == 3 { return .loaded(source, before) }
+        }
+    }
+
+    private static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        #if os(Linux)
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
+        #else
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        #endif
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+}

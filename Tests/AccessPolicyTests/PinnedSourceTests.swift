@@ -1,0 +1,28 @@
+import AccessMap
+import AccessPolicy
+import Testing
+
+/// The engine asks its source for the version to use once per decision (`AccessMapSource.pinned()`).
+@Suite("Pinned map version per decision")
+struct PinnedSourceTests {
+    /// A source that answers nothing itself but hands out a pinned map with an entry.
+    struct Switching: AccessMapSource {
+        let pinnedMap: InMemoryAccessMapSource
+        func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult { .notFound }
+        func pinned() -> any AccessMapSource { pinnedMap }
+    }
+
+    @Test("decisions look keys up in the pinned source, not the outer one")
+    func decisionsUsePinnedSource() {
+        let source = Switching(pinnedMap: InMemoryAccessMapSource(["TLS_Clt:mx.example.net": "VERIFY"]))
+        let engine = PolicyEngine(source: source)
+        var session = SessionMacros()
+        session[.clientName] = "mx.example.net"
+        session[.clientAddr] = "192.0.2.7"
+        session[.verify] = "NO"
+        guard case .reject = engine.tlsClient(session, phase: .mail) else {
+            Issue.record("the VERIFY entry of the pinned map was not applied")
+            return
+        }
+    }
+}
