@@ -146,7 +146,11 @@ do {
     try db.close()
 }
 
-let source = try MapSource(path: mapPath, handleCount: 8, logger: logger)
+let source = try AutoReloadingAccessMapSource(
+    existingFileAt: mapPath,
+    storage: .gdbm(handleCount: 8),
+    checkInterval: nil
+)
 let server = try await AccessPolicyServer.start(
     configuration: .init(
         socketmapAddress: .tcp(host: "127.0.0.1", port: 0),

@@ -1,3 +1,4 @@
+public import AccessMap
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -57,7 +58,7 @@ public final class AccessPolicyServer: Sendable {
     private let listeners: [any Channel]
     private let connections: ConnectionRegistry
     private let configuration: Configuration
-    private let mapSource: MapSource?
+    private let mapSource: AutoReloadingAccessMapSource?
     private let reloadTask: Mutex<RepeatedTask?>
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
@@ -69,7 +70,7 @@ public final class AccessPolicyServer: Sendable {
         listeners: [(String, any Channel)],
         connections: ConnectionRegistry,
         metrics: ServerMetrics,
-        mapSource: MapSource?,
+        mapSource: AutoReloadingAccessMapSource?,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -92,14 +93,16 @@ public final class AccessPolicyServer: Sendable {
     ///   - configuration: addresses and limits.
     ///   - socketmap: the socket-map tables (required when a socket-map address is configured).
     ///   - policy: the policy service (required when a policy address is configured).
-    ///   - mapSource: the map to watch for replacement, if any.
+    ///   - mapSource: the map to watch for replacement, if any: checked every ``Configuration/reloadCheckInterval``
+    ///     and by ``reloadMap()`` on the thread pool, with each outcome logged and reloads counted. Create it with
+    ///     `checkInterval: nil` so that every check goes through the server.
     ///   - logger: receives one line per decision (level `info`) and operational events.
     /// - Throws: when an address cannot be bound (nothing stays open then).
     public static func start(
         configuration: Configuration,
         socketmap: SocketmapService? = nil,
         policy: PolicyService? = nil,
-        mapSource: MapSource? = nil,
+        mapSource: AutoReloadingAccessMapSource? = nil,
         logger: Logger
     ) async throws -> AccessPolicyServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopCount))
@@ -252,19 +255,38 @@ public final class AccessPolicyServer: Sendable {
         reloadTask.withLock { $0 = task }
     }
 
-    private func reloadFuture(on loop: any EventLoop) -> EventLoopFuture<MapSource.ReloadOutcome> {
+    private func reloadFuture(
+        on loop: any EventLoop
+    ) -> EventLoopFuture<AutoReloadingAccessMapSource.ReloadOutcome> {
         guard let mapSource else { return loop.makeSucceededFuture(.unchanged) }
         let metrics = self.metrics
+        let logger = self.logger
         return threadPool.runIfActive(eventLoop: loop) {
-            let outcome = mapSource.reloadIfChanged()
-            if case .reloaded = outcome { metrics.reloaded() }
+            let outcome = mapSource.checkForReplacement()
+            switch outcome {
+            case .unchanged: break
+            case .reloaded(let generation):
+                metrics.reloaded()
+                logger.notice(
+                    "map reloaded",
+                    metadata: [
+                        "path": "\(mapSource.path)", "generation": "\(generation)",
+                        "file": "\(mapSource.current.identity.map { "\($0)" } ?? "missing")",
+                    ]
+                )
+            case .failed(let reason):
+                logger.error(
+                    "map file changed but cannot be used; keeping the loaded map",
+                    metadata: ["path": "\(mapSource.path)", "error": "\(reason)"]
+                )
+            }
             return outcome
         }
     }
 
     /// Checks the map file now and swaps in the new version if it was replaced (what a `SIGHUP` does).
     @discardableResult
-    public func reloadMap() async throws -> MapSource.ReloadOutcome {
+    public func reloadMap() async throws -> AutoReloadingAccessMapSource.ReloadOutcome {
         try await reloadFuture(on: group.next()).get()
     }
 

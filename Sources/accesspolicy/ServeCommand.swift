@@ -122,7 +122,12 @@ extension AccessPolicyTool {
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             var file = try config.map { path throws in try ConfigFile.load(path: path) } ?? ConfigFile()
             guard let mapPath = map ?? file.accessMapPath else { throw ValidationError("no access map path") }
-            let source = try MapSource(path: mapPath, handleCount: max(2, threads), logger: logger)
+            // Checked for replacement by the server (every --reload-interval and on SIGHUP), which logs and counts.
+            let source = try AutoReloadingAccessMapSource(
+                existingFileAt: mapPath,
+                storage: .gdbm(handleCount: max(2, threads)),
+                checkInterval: nil
+            )
             var options: AccessLookupOptions = [lookupDotDomain ? .lookupDotDomain : [], skip ? .skip : []]
             if file.accessOptions.contains(.skip) { options.insert(.skip) }
             if file.accessOptions.contains(.lookupDotDomain) { options.insert(.lookupDotDomain) }

@@ -107,6 +107,46 @@ final class AutoReloadingSourceTests {
         #expect(answer(required) == .temporaryFailure)
     }
 
+    @Test("a required file must open at start; later a missing or broken file keeps the version in service")
+    func requiredFile() throws {
+        #expect(throws: GDBMError.self) { try AutoReloadingAccessMapSource(existingFileAt: path, checkInterval: nil) }
+        try Data("not a gdbm file\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: GDBMError.self) { try AutoReloadingAccessMapSource(existingFileAt: path, checkInterval: nil) }
+        try publish("VERIFY")
+        let source = try AutoReloadingAccessMapSource(existingFileAt: path, checkInterval: nil)
+        #expect(source.optional == false)
+        #expect(source.checkForReplacement() == .unchanged)
+        try FileManager.default.removeItem(atPath: path)
+        guard case .failed = source.checkForReplacement() else {
+            Issue.record("a missing required file should be reported as failed")
+            return
+        }
+        #expect(answer(source) == .found(Array("VERIFY".utf8)))
+        #expect(source.current.generation == 0)
+        try publish("ENCR:256")
+        #expect(source.checkForReplacement() == .reloaded(generation: 1))
+        #expect(answer(source) == .found(Array("ENCR:256".utf8)))
+    }
+
+    @Test("checkForReplacement says what a check did")
+    func outcomes() throws {
+        try publish("VERIFY")
+        let source = AutoReloadingAccessMapSource(path: path, checkInterval: nil)
+        #expect(source.checkForReplacement() == .unchanged)
+        try Data("not a gdbm file\n".utf8).write(to: URL(fileURLWithPath: path + ".bad"))
+        #expect(rename(path + ".bad", path) == 0)
+        guard case .failed(let reason) = source.checkForReplacement() else {
+            Issue.record("a broken replacement should be reported as failed")
+            return
+        }
+        #expect(reason.contains(path))
+        try publish("ENCR:256")
+        #expect(source.checkForReplacement() == .reloaded(generation: 1))
+        try FileManager.default.removeItem(atPath: path)
+        #expect(source.checkForReplacement() == .reloaded(generation: 2))  // not required: unavailable from now on
+        #expect(answer(source) == .temporaryFailure)
+    }
+
     @Test("a replacement that is not a GDBM file keeps the previous version in service", arguments: storages)
     func unreadableReplacementKeepsOld(snapshot: Bool) throws {
         try publish("VERIFY")

@@ -46,7 +46,7 @@ struct ListenAddressTests {
     func unixSocket() async throws {
         let map = try TemporaryMap(["k": "v"])
         let path = map.directory.appendingPathComponent("s.sock").path
-        let source = try MapSource(path: map.path, handleCount: 1, logger: quietLogger)
+        let source = try map.source(handleCount: 1)
         let server = try await AccessPolicyServer.start(
             configuration: .init(socketmapAddress: .unix(path: path), reloadCheckInterval: nil, threadCount: 1),
             socketmap: .standard(source: source),

@@ -228,7 +228,7 @@ struct PolicyDecisionTests {
 struct PolicyServerTests {
     func start() async throws -> (AccessPolicyServer, TemporaryMap) {
         let map = try TemporaryMap(["connect:192.0.2.66": "REJECT"])
-        let source = try MapSource(path: map.path, handleCount: 2, logger: quietLogger)
+        let source = try map.source()
         let decider = SendmailPolicyDecider.standard(source: source, configuration: ConfigFile())
         let (server, _) = try await startServer(
             map: map,

@@ -1,4 +1,7 @@
+import AccessMap
 import Foundation
+import GDBMStore
+import Logging
 import NIOCore
 import Synchronization
 import Testing
@@ -158,8 +161,8 @@ struct SocketmapServerTests {
         #expect(value == "OK new")
         #expect(client.lookup("access", "added") == "OK RELAY")
         // A request that started on the old map still reads the old file.
-        #expect(try before.value(forKey: "k") == "old")
-        #expect(source.current.generation == 2)
+        #expect(Array("k".utf8).withUnsafeBytes { before.source.lookup(foldedKey: $0) } == .found(Array("old".utf8)))
+        #expect(source.current.generation == 1)
         #expect(server.metrics.snapshot().reloads == 1)
         #expect(server.metrics.snapshot().connectionsAccepted == 1)
         await server.shutdown()
@@ -168,7 +171,8 @@ struct SocketmapServerTests {
     @Test("a broken replacement keeps the old map in service")
     func brokenReload() async throws {
         let map = try TemporaryMap(["k": "old"])
-        let (server, source) = try await startServer(map: map)
+        let log = RecordingLogHandlerStore()
+        let (server, source) = try await startServer(map: map, logger: log.logger)
         try "not a gdbm file".write(toFile: map.path + ".junk", atomically: false, encoding: .utf8)
         #expect(rename(map.path + ".junk", map.path) == 0)
         let outcome = try await server.reloadMap()
@@ -178,8 +182,45 @@ struct SocketmapServerTests {
         }
         let client = try RawClient(port: server.port("socketmap"))
         #expect(client.lookup("access", "k") == "OK old")
-        #expect(source.current.generation == 1)
+        #expect(source.current.generation == 0)
+        #expect(server.metrics.snapshot().reloads == 0)
+        #expect(log.contains(level: .error, "keeping the loaded map"))
         await server.shutdown()
+    }
+
+    @Test("a map file that disappears keeps the old map in service until a new one is installed; reloads are logged")
+    func vanishedMap() async throws {
+        let map = try TemporaryMap(["k": "old"])
+        let log = RecordingLogHandlerStore()
+        let (server, source) = try await startServer(map: map, logger: log.logger)
+        try FileManager.default.removeItem(atPath: map.path)
+        guard case .failed = try await server.reloadMap() else {
+            Issue.record("expected a failed reload for a missing map file")
+            return
+        }
+        let client = try RawClient(port: server.port("socketmap"))
+        #expect(client.lookup("access", "k") == "OK old")
+        #expect(source.current.generation == 0)
+        try map.replace(with: ["k": "new"])
+        #expect(try await server.reloadMap() == .reloaded(generation: 1))
+        #expect(try await server.reloadMap() == .unchanged)
+        #expect(client.lookup("access", "k") == "OK new")
+        #expect(server.metrics.snapshot().reloads == 1)
+        #expect(log.contains(level: .notice, "map reloaded"))
+        await server.shutdown()
+    }
+
+    @Test("a server cannot be given a map file that is missing")
+    func missingAtStart() throws {
+        let map = try TemporaryMap([:])
+        try FileManager.default.removeItem(atPath: map.path)
+        #expect(throws: GDBMError.self) {
+            try AutoReloadingAccessMapSource(
+                existingFileAt: map.path,
+                storage: .gdbm(handleCount: 1),
+                checkInterval: nil
+            )
+        }
     }
 
     @Test("shutdown closes the listener and open connections")

@@ -1,7 +1,9 @@
+import AccessMap
 import Foundation
 import GDBMStore
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import AccessPolicyServer
@@ -30,6 +32,15 @@ final class TemporaryMap {
         guard rename(staging, path) == 0 else { throw POSIXError(.EIO) }
     }
 
+    /// The map as the server serves it: required to exist, checked for replacement only through the server.
+    func source(handleCount: Int = 2) throws -> AutoReloadingAccessMapSource {
+        try AutoReloadingAccessMapSource(
+            existingFileAt: path,
+            storage: .gdbm(handleCount: handleCount),
+            checkInterval: nil
+        )
+    }
+
     private func write(_ entries: [String: String], to file: String) throws {
         let db = try GDBMDatabase(path: file, mode: .truncate)
         for (key, value) in entries {
@@ -46,6 +57,40 @@ let quietLogger: Logger = {
     return logger
 }()
 
+/// A log handler that keeps every message with its level, for tests that check what is logged.
+final class RecordingLogHandlerStore: Sendable {
+    private let lines = Mutex<[(Logger.Level, String)]>([])
+
+    var logger: Logger {
+        let store = self
+        var logger = Logger(label: "test.recording", factory: { _ in RecordingLogHandler(store: store) })
+        logger.logLevel = .trace
+        return logger
+    }
+
+    func append(_ level: Logger.Level, _ text: String) { lines.withLock { $0.append((level, text)) } }
+
+    func contains(level: Logger.Level, _ fragment: String) -> Bool {
+        lines.withLock { $0.contains { $0.0 == level && $0.1.contains(fragment) } }
+    }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let store: RecordingLogHandlerStore
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        store.append(event.level, ([event.message.description] + fields).joined(separator: " "))
+    }
+}
+
 /// Starts a server with a socket-map listener (and a policy listener when `policy` is given) on ephemeral ports.
 func startServer(
     map: TemporaryMap,
@@ -53,8 +98,8 @@ func startServer(
     policy: PolicyService? = nil,
     reloadCheckInterval: TimeAmount? = nil,
     logger: Logger = quietLogger
-) async throws -> (AccessPolicyServer, MapSource) {
-    let source = try MapSource(path: map.path, handleCount: 2, logger: logger)
+) async throws -> (AccessPolicyServer, AutoReloadingAccessMapSource) {
+    let source = try map.source()
     let socketmap = SocketmapService(tables: ["access": ExactAccessTable(source: source)])
     let server = try await AccessPolicyServer.start(
         configuration: .init(

@@ -1,3 +1,4 @@
+import AccessMap
 import AccessPolicyServer
 import Foundation
 import GDBMStore
@@ -93,6 +94,16 @@ enum E2E {
             _ = try db.store(Array(value.utf8), forKey: Array(key.lowercased().utf8), replace: true)
         }
         try db.close()
+    }
+
+    /// Builds the map (``buildMap(_:at:)``) and opens it as `accesspolicy serve` does.
+    static func servedMap(_ entries: [String: String], at path: String) throws -> AutoReloadingAccessMapSource {
+        try buildMap(entries, at: path)
+        return try AutoReloadingAccessMapSource(
+            existingFileAt: path,
+            storage: .gdbm(handleCount: 2),
+            checkInterval: nil
+        )
     }
 
     /// Silent, unless `E2E_DEBUG` is set: then every decision is logged to standard error.

@@ -44,8 +44,7 @@ final class PostfixFixture: Sendable {
         )
         guard status == 0 else { throw FixtureError("make-certs.sh failed: \(output)") }
         let mapPath = work.appendingPathComponent("access.db").path
-        try E2E.buildMap(entries, at: mapPath)
-        let source = try MapSource(path: mapPath, handleCount: 2, logger: E2E.logger)
+        let source = try E2E.servedMap(entries, at: mapPath)
         let decider = SendmailPolicyDecider.standard(
             source: source,
             configuration: ConfigFile(),

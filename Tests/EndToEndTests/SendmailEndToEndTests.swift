@@ -32,8 +32,7 @@ final class SendmailFixture: Sendable {
         )
         guard status == 0 else { throw FixtureError("make-certs.sh failed: \(output)") }
         let mapPath = work.appendingPathComponent("access.db").path
-        try E2E.buildMap(entries, at: mapPath)
-        let source = try MapSource(path: mapPath, handleCount: 2, logger: E2E.logger)
+        let source = try E2E.servedMap(entries, at: mapPath)
         let server = try await AccessPolicyServer.start(
             configuration: .init(
                 socketmapAddress: .tcp(host: "127.0.0.1", port: 0),

@@ -1,4 +1,4 @@
-import GDBMStore
+public import GDBMStore
 import Synchronization
 
 #if canImport(Glibc)
@@ -24,8 +24,12 @@ import Darwin
 /// start-up. A file that exists but cannot be opened (truncated, not a GDBM file) keeps the previous version in
 /// service, and the check is repeated at the next interval.
 ///
-/// Call ``reloadIfChanged()`` to check right away (for example on `SIGHUP`); pass `checkInterval: nil` to check
-/// only then.
+/// Call ``reloadIfChanged()`` (or ``checkForReplacement()``, which says what happened) to check right away (for
+/// example on `SIGHUP`); pass `checkInterval: nil` to check only then.
+///
+/// A server that must not start without its map, and must not lose it when the file briefly disappears, uses
+/// ``init(existingFileAt:storage:checkInterval:)``: the first version must open, and a missing file later keeps the
+/// version in service, like a broken replacement.
 public final class AutoReloadingAccessMapSource: AccessMapSource {
     /// How a loaded version answers look-ups.
     public enum Storage: Hashable, Sendable {
@@ -54,7 +58,19 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
     /// How often look-ups check the file; `nil`: only ``reloadIfChanged()`` checks.
     public let checkInterval: Duration?
 
+    /// What one check of the file did (``checkForReplacement()``).
+    public enum ReloadOutcome: Hashable, Sendable {
+        /// The file is the version already in service.
+        case unchanged
+        /// A new version is in service (a missing file counts, when it is answered as an empty or unavailable map).
+        case reloaded(generation: Int)
+        /// The file changed but cannot be used (not a GDBM file, or missing for a source that requires it): the
+        /// version in service stays and the file is tried again at the next check. The text says why.
+        case failed(String)
+    }
+
     private let state: Mutex<Version>
+    private let keepsVersionWhenMissing: Bool
     private let reloadLock = Mutex<Void>(())
     private let nextCheck: Atomic<Int64>
     private let reloadScheduled = Atomic<Bool>(false)
@@ -73,15 +89,70 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
     ///   - storage: GDBM handles or an in-memory snapshot.
     ///   - optional: sendmail's `-o`: a missing file is an empty map rather than a temporary failure.
     ///   - checkInterval: Minimum time between two checks of the file by look-ups; `nil` disables them.
-    public init(
+    public convenience init(
         path: String,
         storage: Storage = .gdbm(handleCount: 4),
         optional: Bool = false,
         checkInterval: Duration? = .seconds(1)
     ) {
+        let loaded = Self.load(path: path, storage: storage)
+        let source: any AccessMapSource
+        switch loaded {
+        case .loaded(let s, _): source = s
+        case .missing, .unreadable: source = optional ? EmptyAccessMapSource() : UnavailableAccessMapSource()
+        }
+        self.init(
+            path: path,
+            storage: storage,
+            optional: optional,
+            keepsVersionWhenMissing: false,
+            checkInterval: checkInterval,
+            first: Version(source: source, identity: loaded.identity, generation: 0)
+        )
+    }
+
+    /// Opens (or loads) the map at `path`, which must be readable now; a file that goes missing later keeps the
+    /// version in service (``checkForReplacement()`` reports ``ReloadOutcome/failed(_:)``) until a new file appears.
+    ///
+    /// ``optional`` is `false`.
+    ///
+    /// - Parameters:
+    ///   - path: The `.db` file.
+    ///   - storage: GDBM handles or an in-memory snapshot.
+    ///   - checkInterval: Minimum time between two checks of the file by look-ups; `nil` disables them.
+    /// - Throws: ``GDBMStore/GDBMError`` when the file is missing or cannot be opened (or loaded).
+    public convenience init(
+        existingFileAt path: String,
+        storage: Storage = .gdbm(handleCount: 4),
+        checkInterval: Duration? = .seconds(1)
+    ) throws(GDBMError) {
+        let first: Version
+        switch Self.load(path: path, storage: storage) {
+        case .loaded(let source, let identity): first = Version(source: source, identity: identity, generation: 0)
+        case .missing(let error), .unreadable(let error): throw error
+        }
+        self.init(
+            path: path,
+            storage: storage,
+            optional: false,
+            keepsVersionWhenMissing: true,
+            checkInterval: checkInterval,
+            first: first
+        )
+    }
+
+    private init(
+        path: String,
+        storage: Storage,
+        optional: Bool,
+        keepsVersionWhenMissing: Bool,
+        checkInterval: Duration?,
+        first: Version
+    ) {
         self.path = path
         self.storage = storage
         self.optional = optional
+        self.keepsVersionWhenMissing = keepsVersionWhenMissing
         self.checkInterval = checkInterval
         if let checkInterval {
             let (seconds, attoseconds) = checkInterval.components
@@ -89,13 +160,7 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
         } else {
             intervalNanoseconds = -1
         }
-        let loaded = Self.load(path: path, storage: storage)
-        let source: any AccessMapSource
-        switch loaded {
-        case .loaded(let s, _): source = s
-        case .missing, .unreadable: source = optional ? EmptyAccessMapSource() : UnavailableAccessMapSource()
-        }
-        state = Mutex(Version(source: source, identity: loaded.identity, generation: 0))
+        state = Mutex(first)
         nextCheck = Atomic(Self.monotonicNanoseconds() &+ max(intervalNanoseconds, 0))
     }
 
@@ -120,23 +185,34 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
     /// - Returns: `true` when a new version was put in service.
     @discardableResult
     public func reloadIfChanged() -> Bool {
+        if case .reloaded = checkForReplacement() { return true }
+        return false
+    }
+
+    /// Checks the file now and switches to the new version if it changed, like ``reloadIfChanged()``, and says
+    /// what happened (for logs and counters). Blocks the caller (not look-ups) while a new version is opened or
+    /// loaded.
+    @discardableResult
+    public func checkForReplacement() -> ReloadOutcome {
         releaseRetired()
         return reloadLock.withLock { _ in
             let old = state.withLock { $0 }
             let identity = MapFileIdentity(path: path)
-            if identity == old.identity { return false }
+            if identity == old.identity { return .unchanged }
             let source: any AccessMapSource
             let loaded = Self.load(path: path, storage: storage)
             switch loaded {
             case .loaded(let s, _): source = s
-            case .missing: source = optional ? EmptyAccessMapSource() : UnavailableAccessMapSource()
-            case .unreadable: return false  // keep the previous version; retried at the next check
+            case .missing(let error):
+                // keep the previous version when the file is required; retried at the next check
+                if keepsVersionWhenMissing { return .failed("\(error)") }
+                source = optional ? EmptyAccessMapSource() : UnavailableAccessMapSource()
+            case .unreadable(let error): return .failed("\(error)")  // keep the previous version; retried later
             }
-            state.withLock {
-                $0 = Version(source: source, identity: loaded.identity, generation: old.generation + 1)
-            }
+            let generation = old.generation + 1
+            state.withLock { $0 = Version(source: source, identity: loaded.identity, generation: generation) }
             retired.withLock { $0.append((old, Self.monotonicNanoseconds())) }
-            return true
+            return .reloaded(generation: generation)
         }
     }
 
@@ -177,8 +253,8 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
 
     private enum Loaded {
         case loaded(any AccessMapSource, MapFileIdentity)
-        case missing
-        case unreadable
+        case missing(GDBMError)
+        case unreadable(GDBMError)
 
         var identity: MapFileIdentity? {
             if case .loaded(_, let identity) = self { return identity }
@@ -191,7 +267,7 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
     private static func load(path: String, storage: Storage) -> Loaded {
         var attempt = 0
         while true {
-            guard let before = MapFileIdentity(path: path) else { return .missing }
+            let before = MapFileIdentity(path: path)
             let source: any AccessMapSource
             do throws(GDBMError) {
                 switch storage {
@@ -199,10 +275,13 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
                 case .snapshot: source = try SnapshotAccessMapSource(path: path)
                 }
             } catch {
-                return MapFileIdentity(path: path) == nil ? .missing : .unreadable
+                return MapFileIdentity(path: path) == nil ? .missing(error) : .unreadable(error)
             }
             attempt += 1
-            if MapFileIdentity(path: path) == before || attempt == 3 { return .loaded(source, before) }
+            let after = MapFileIdentity(path: path)
+            // `before` is nil when the file appeared between `stat` and `open`: open it again.
+            if let identity = before, after == identity || attempt >= 3 { return .loaded(source, identity) }
+            if attempt >= 3, let identity = after { return .loaded(source, identity) }
         }
     }
 

@@ -34,8 +34,8 @@ public struct SendmailPolicyDecider: PolicyDecider {
     /// Creates a decider.
     ///
     /// - Parameters:
-    ///   - engine: Configuration and map; give it a ``ReloadingAccessMapSource`` to follow map reloads (each
-    ///     decision then reads one snapshot).
+    ///   - engine: Configuration and map; give it an ``AccessMap/AutoReloadingAccessMapSource`` to follow map
+    ///     reloads (each decision then reads one version of the map, see ``AccessMap/AccessMapSource/pinned()``).
     ///   - assumeCertificateRequested: `smtpd_tls_ask_ccert = yes` on the Postfix side.
     ///   - issuerDistinguishedNames: Issuer DNs by CN, see ``issuerDistinguishedNames``.
     public init(
@@ -53,11 +53,8 @@ public struct SendmailPolicyDecider: PolicyDecider {
         if macros.value(.verify) == "OK", let dn = issuerDistinguishedNames[request.certificateIssuerName] {
             macros[.certIssuer] = dn
         }
-        // One snapshot of the map for the whole decision, so it cannot straddle a reload.
-        let engine =
-            (self.engine.source as? ReloadingAccessMapSource).map {
-                PolicyEngine(configuration: self.engine.configuration, source: $0.pinned())
-            } ?? self.engine
+        // One version of the map for the whole decision, so it cannot straddle a reload.
+        let engine = PolicyEngine(configuration: self.engine.configuration, source: self.engine.source.pinned())
         let state = request.protocolState
         if !engine.configuration.relay.delayChecks {
             if ["CONNECT", "EHLO", "HELO", "MAIL", "RCPT"].contains(state),

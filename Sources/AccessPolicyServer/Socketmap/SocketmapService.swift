@@ -54,18 +54,17 @@ extension SocketmapService {
     /// look-ups, `search` (key `Tag:value`, raw right-hand side), and `connect`, `from`, `to` (Postfix
     /// check_*_access keys, Postfix actions), all on the same reloading map.
     public static func standard(
-        source: MapSource,
+        source: any AccessMapSource,
         exactMapName: String = "access",
         foldCase: Bool = true,
         options: AccessLookupOptions = []
     ) -> SocketmapService {
-        let view = ReloadingAccessMapSource(source: source)
-        return SocketmapService(tables: [
+        SocketmapService(tables: [
             exactMapName: ExactAccessTable(source: source, foldCase: foldCase),
-            "search": SearchOrderTable(source: view, options: options, flavour: .raw),
-            "connect": SearchOrderTable(source: view, options: options, flavour: .postfixAccess(.connect)),
-            "from": SearchOrderTable(source: view, options: options, flavour: .postfixAccess(.from)),
-            "to": SearchOrderTable(source: view, options: options, flavour: .postfixAccess(.to)),
+            "search": SearchOrderTable(source: source, options: options, flavour: .raw),
+            "connect": SearchOrderTable(source: source, options: options, flavour: .postfixAccess(.connect)),
+            "from": SearchOrderTable(source: source, options: options, flavour: .postfixAccess(.from)),
+            "to": SearchOrderTable(source: source, options: options, flavour: .postfixAccess(.to)),
         ])
     }
 }

@@ -1,4 +1,4 @@
-import AccessMap
+public import AccessMap
 
 /// One map name a socket-map server answers for.
 ///
@@ -14,20 +14,21 @@ public protocol SocketmapTable: Sendable {
 /// Keys are lower-cased before the look-up when ``foldCase`` is set (the default, matching `makemap` without
 /// `-f`, whose keys are all lower case; sendmail already lower-cases keys of maps without `-f`).
 public struct ExactAccessTable: SocketmapTable {
-    /// Where the current map comes from.
-    public let source: MapSource
+    /// The map (usually an ``AccessMap/AutoReloadingAccessMapSource``, so each look-up reads the version in
+    /// service).
+    public let source: any AccessMapSource
     /// Whether keys are lower-cased before the look-up.
     public let foldCase: Bool
 
     /// Creates the table.
-    public init(source: MapSource, foldCase: Bool = true) {
+    public init(source: any AccessMapSource, foldCase: Bool = true) {
         self.source = source
         self.foldCase = foldCase
     }
 
     public func lookup(_ key: String) -> SocketmapReply {
         let bytes = Array((foldCase ? key.lowercased() : key).utf8)
-        let answer = bytes.withUnsafeBytes { ReloadingAccessMapSource(source: source).lookup(foldedKey: $0) }
+        let answer = bytes.withUnsafeBytes { source.lookup(foldedKey: $0) }
         switch answer {
         case .found(let value): return .found(String(decoding: value, as: UTF8.self))
         case .notFound: return .notFound
