@@ -42,7 +42,9 @@ let package = Package(
         // Replaying recorded sessions against access maps: replay, policy diff, policy tests, explain.
         .target(
             name: "PolicyReplay",
-            dependencies: ["RecordedSessions", "AccessPolicy", "AccessMap", "GDBMStore", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "RecordedSessions", "AccessPolicy", "AccessMap", "GDBMStore", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Deterministic generator of realistic mixed sendmail/Postfix logs (fixtures, memory measurements).
@@ -76,7 +78,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConformanceTests", dependencies: ["AccessPolicyCLI"], swiftSettings: swiftSettings),  // runs the binary
+        // Runs the accesspolicy binary (built through the dependency) against goldens recorded from sendmail.
+        .testTarget(name: "ConformanceTests", dependencies: ["AccessPolicyCLI"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RecordedSessionsTests",
             dependencies: ["RecordedSessions", "LogGenerator", "AccessPolicy"],
@@ -128,7 +131,9 @@ let package = Package(
         // Depends on the CLI target so the replay/diff/test CLI tests can run the built binary.
         .testTarget(
             name: "PolicyReplayTests",
-            dependencies: ["PolicyReplay", "RecordedSessions", "AccessPolicy", "AccessMap", "LogGenerator", "AccessPolicyCLI"],
+            dependencies: [
+                "PolicyReplay", "RecordedSessions", "AccessPolicy", "AccessMap", "LogGenerator", "AccessPolicyCLI",
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,11 +1,11 @@
 internal import CGDBM
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The operation that failed, named after the libgdbm call it wraps.

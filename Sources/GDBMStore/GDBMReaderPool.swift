@@ -1,11 +1,11 @@
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Read-only access to one GDBM file from many threads.
@@ -62,9 +62,10 @@ public final class GDBMReaderPool: Sendable {
         for offset in 0..<count {
             let slot = slots[(start &+ offset) % count]
             var outcome: Result<R, E>?
-            let acquired: Bool = slot.lock.withLockIfAvailable { (_) -> Void in
-                do throws(E) { outcome = .success(try body(slot.database)) } catch { outcome = .failure(error) }
-            } != nil
+            let acquired: Bool =
+                slot.lock.withLockIfAvailable { (_) -> Void in
+                    do throws(E) { outcome = .success(try body(slot.database)) } catch { outcome = .failure(error) }
+                } != nil
             if acquired, let outcome { return try outcome.get() }
         }
         let slot = slots[start % count]
@@ -90,20 +91,24 @@ public final class GDBMReaderPool: Sendable {
     /// Looks a key up on the preferred handle when it is free (else on any free one, else waits for the preferred
     /// one); see ``GDBMDatabase/valueWithoutTrailingNUL(forKey:)``. No shared counter is touched, so threads that
     /// keep to their own handle do not slow each other down.
-    public func valueWithoutTrailingNUL(forKey key: UnsafeRawBufferPointer, preferredHandle: Int) throws(GDBMError)
+    public func valueWithoutTrailingNUL(
+        forKey key: UnsafeRawBufferPointer,
+        preferredHandle: Int
+    ) throws(GDBMError)
         -> [UInt8]?
     {
         let count = slots.count
         var outcome: Result<[UInt8]?, GDBMError>?
         for offset in 0..<count {
             let slot = slots[(preferredHandle &+ offset) % count]
-            let acquired = slot.lock.withLockIfAvailable { (_) -> Void in
-                do throws(GDBMError) {
-                    outcome = .success(try slot.database.valueWithoutTrailingNUL(forKey: key))
-                } catch {
-                    outcome = .failure(error)
-                }
-            } != nil
+            let acquired =
+                slot.lock.withLockIfAvailable { (_) -> Void in
+                    do throws(GDBMError) {
+                        outcome = .success(try slot.database.valueWithoutTrailingNUL(forKey: key))
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                } != nil
             if acquired, let outcome { return try outcome.get() }
         }
         let slot = slots[preferredHandle % count]

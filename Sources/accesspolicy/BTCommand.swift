@@ -4,11 +4,11 @@ import ArgumentParser
 import PolicyReplay
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 extension AccessPolicyTool {

@@ -32,9 +32,13 @@ final class LookupGDBMSourceTests {
         // One source per key: the first hit fixes which NUL form a source tries (sendmail's rule, see
         // SnapshotSourceTests.firstHitFixesNULForm).
         var lookup = AccessLookup(source: try GDBMAccessMapSource(path: path), tracing: true)
-        #expect(lookup.domain(Tokenizer.tokenize("Host.Example.NET"), tag: .connect, mark: .tagOnly).value?.text == "REJECT")
+        #expect(
+            lookup.domain(Tokenizer.tokenize("Host.Example.NET"), tag: .connect, mark: .tagOnly).value?.text == "REJECT"
+        )
         lookup = AccessLookup(source: try GDBMAccessMapSource(path: path), tracing: true)
-        #expect(lookup.domain(Tokenizer.tokenize("nul.example"), tag: .tlsClient, mark: .tagOnly).value?.text == "VERIFY")
+        #expect(
+            lookup.domain(Tokenizer.tokenize("nul.example"), tag: .tlsClient, mark: .tagOnly).value?.text == "VERIFY"
+        )
     }
 
     @Test("a missing file: optional gives an empty map, required gives temporary failures")

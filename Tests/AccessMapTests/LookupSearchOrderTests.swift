@@ -23,7 +23,12 @@ struct LookupSearchOrderTests {
     func keys(_ lookup: AccessLookup) -> [String] { lookup.trace?.map(\.key) ?? [] }
 
     /// check_relay's D(+Connect) then A(+Connect), as sendmail runs it.
-    func connect(_ name: String, _ addr: String, source: any AccessMapSource = Self.base, options: AccessLookupOptions = [])
+    func connect(
+        _ name: String,
+        _ addr: String,
+        source: any AccessMapSource = Self.base,
+        options: AccessLookupOptions = []
+    )
         -> (AccessLookupResult, [String])
     {
         var lookup = AccessLookup(source: source, options: options, tracing: true)
@@ -39,7 +44,12 @@ struct LookupSearchOrderTests {
     @Test("host names lose one leading label at a time, tagged then untagged")
     func hostNames() {
         let (result, keys) = connect("host.sub.example.net", "198.51.100.1")
-        #expect(keys == ["Connect:host.sub.example.net", "host.sub.example.net", "Connect:sub.example.net", "sub.example.net", "Connect:example.net"])
+        #expect(
+            keys == [
+                "Connect:host.sub.example.net", "host.sub.example.net", "Connect:sub.example.net", "sub.example.net",
+                "Connect:example.net",
+            ]
+        )
         #expect(result.value?.text == "REJECT")
         #expect(result.value?.key == "Connect:example.net")
         let (legacy, legacyKeys) = connect("www.legacy.example.org", "198.51.100.1")
@@ -77,10 +87,12 @@ struct LookupSearchOrderTests {
 
         let (_, mapped) = connect("[IPv6:::ffff:1.2.3.4]", "1.2.3.4")
         #expect(
-            mapped == Self.both([
-                "[IPv6:::ffff:1.2.3.4]", "[IPv6:::ffff:1.2.3]", "[IPv6:::ffff:1.2]", "[IPv6:::ffff:1]", "[IPv6:::ffff]",
-                "[IPv6:]", "1.2.3.4", "1.2.3", "1.2", "1",
-            ])
+            mapped
+                == Self.both([
+                    "[IPv6:::ffff:1.2.3.4]", "[IPv6:::ffff:1.2.3]", "[IPv6:::ffff:1.2]", "[IPv6:::ffff:1]",
+                    "[IPv6:::ffff]",
+                    "[IPv6:]", "1.2.3.4", "1.2.3", "1.2", "1",
+                ])
         )
     }
 
@@ -145,7 +157,11 @@ struct LookupSearchOrderTests {
             tag: .tlsRecipient,
             mark: .tagOnly
         )
-        #expect(keys(lookup) == ["TLS_Rcpt:leia@base.rebels.org", "TLS_Rcpt:leia@", "TLS_Rcpt:base.rebels.org", "TLS_Rcpt:rebels.org"])
+        #expect(
+            keys(lookup) == [
+                "TLS_Rcpt:leia@base.rebels.org", "TLS_Rcpt:leia@", "TLS_Rcpt:base.rebels.org", "TLS_Rcpt:rebels.org",
+            ]
+        )
         #expect(result.value?.text == "ENCR:256")
         var bare = AccessLookup(source: Self.base, tracing: true)
         #expect(bare.searchList([.exact([])], tag: .tlsRecipient, mark: .tagOnly) == .notFound)
@@ -164,8 +180,15 @@ struct LookupSearchOrderTests {
 
     @Test("lookupdotdomain tries .parent before the parent")
     func lookupDotDomain() {
-        let (result, keys) = connect("b.a.dotted2.example", "1", source: Self.options, options: [.skip, .lookupDotDomain])
-        #expect(keys == Self.both(["b.a.dotted2.example", ".a.dotted2.example", "a.dotted2.example", ".dotted2.example"]))
+        let (result, keys) = connect(
+            "b.a.dotted2.example",
+            "1",
+            source: Self.options,
+            options: [.skip, .lookupDotDomain]
+        )
+        #expect(
+            keys == Self.both(["b.a.dotted2.example", ".a.dotted2.example", "a.dotted2.example", ".dotted2.example"])
+        )
         #expect(result.value?.key == ".dotted2.example")
         let (dotted, dottedKeys) = connect("x.dotted3.example", "1", source: Self.options, options: [.lookupDotDomain])
         #expect(dottedKeys == ["Connect:x.dotted3.example", "x.dotted3.example", "Connect:.dotted3.example"])
@@ -178,7 +201,12 @@ struct LookupSearchOrderTests {
 
     @Test("skip: SKIP ends a D or A search as not found; without the option it is a value")
     func skip() {
-        let (result, keys) = connect("sub.skiphost.example.net", "10.9.1.1", source: Self.options, options: [.skip, .lookupDotDomain])
+        let (result, keys) = connect(
+            "sub.skiphost.example.net",
+            "10.9.1.1",
+            source: Self.options,
+            options: [.skip, .lookupDotDomain]
+        )
         #expect(
             keys == [
                 "Connect:sub.skiphost.example.net", "sub.skiphost.example.net", "Connect:.skiphost.example.net",
@@ -216,7 +244,11 @@ struct LookupSearchOrderTests {
         let (second, secondKeys) = connect("a.b.example", "1", source: failingOne)
         #expect(second.value?.text == "OK")
         #expect(secondKeys.count == 3)
-        let (third, thirdKeys) = connect("x.b.example", "1", source: InMemoryAccessMapSource([:], temporarilyFailing: ["b.example"]))
+        let (third, thirdKeys) = connect(
+            "x.b.example",
+            "1",
+            source: InMemoryAccessMapSource([:], temporarilyFailing: ["b.example"])
+        )
         #expect(third == .temporaryFailure)
         #expect(thirdKeys == ["Connect:x.b.example", "x.b.example", "Connect:b.example", "b.example"])
     }

@@ -8,7 +8,10 @@ struct LookupTokenizerTests {
     @Test(
         "macro values split into sendmail's tokens",
         arguments: [
-            ("a (b) \"c  d\" e<f g>h\\i j,k;l=m&n*o", ["a", "\"c  d\"", "e", "<", "f", "g", ">", "h\\i", "j", ",", "k", ";", "l=m&n*o"]),
+            (
+                "a (b) \"c  d\" e<f g>h\\i j,k;l=m&n*o",
+                ["a", "\"c  d\"", "e", "<", "f", "g", ">", "h\\i", "j", ",", "k", ";", "l=m&n*o"]
+            ),
             ("a(b", ["a"]),
             ("a\"b", ["a", "\"b\""]),
             ("a)b>c", ["abc"]),
@@ -44,7 +47,10 @@ struct LookupTokenizerTests {
     @Test(
         "text assembly: spaces only between words, quotes removed, white space collapsed",
         arguments: [
-            (["454", "\" encryption too weak \"", "56", "\" less than \"", "80"], "454 encryption too weak 56 less than 80"),
+            (
+                ["454", "\" encryption too weak \"", "56", "\" less than \"", "80"],
+                "454 encryption too weak 56 less than 80"
+            ),
             (
                 ["\"550 do not try TLS with \"", "host", "\" [\"", "192", ".", "0", ".", "2", ".", "1", "\"]\""],
                 "550 do not try TLS with host [192.0.2.1]"
@@ -53,7 +59,10 @@ struct LookupTokenizerTests {
             (["454", "\" CN \"", "x\\\"y", "z"], "454 CN x\\y z"),
             (["454", "\" CN \"", "\"a\\\"b\""], "454 CN a\\b"),
             (["\"550 \"", "foo", "\" not allowed to act as \""], "550 foo not allowed to act as"),
-            (["550", "Connect", ":", "PCT", ".", "Example", "denied", "100", "%", "%", "x", "50", "%"], "550 Connect:PCT.Example denied 100%%x 50%"),
+            (
+                ["550", "Connect", ":", "PCT", ".", "Example", "denied", "100", "%", "%", "x", "50", "%"],
+                "550 Connect:PCT.Example denied 100%%x 50%"
+            ),
         ]
     )
     func assemble(tokens: [String], expected: String) {
@@ -99,4 +108,3 @@ struct LookupTokenizerTests {
         #expect(words == bytes.split(separator: 0x20).map { Array($0) })
     }
 }
-

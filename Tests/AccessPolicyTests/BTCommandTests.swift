@@ -64,7 +64,10 @@ final class BTCommandTests {
 
     @Test("an undefined ruleset prints its input (contract notation) and a note; exit status 0", .enabled(if: built))
     func undefinedRuleset() throws {
-        let result = try run(["bt", "--map", directory.appendingPathComponent("x.db").path], input: "bogus x\nRelayTLS x\n")
+        let result = try run(
+            ["bt", "--map", directory.appendingPathComponent("x.db").path],
+            input: "bogus x\nRelayTLS x\n"
+        )
         #expect(result.stdout == "x\nNO\n")
         #expect(result.stderr == "1: undefined ruleset 'bogus' (printed the input, as sendmail -bt shows it)\n")
         #expect(result.status == 0)

@@ -31,7 +31,10 @@ struct MacroValueTests {
 
     @Test("{verify}: every value sendmail sets, case-insensitive, others verbatim")
     func verify() {
-        let words = ["OK", "TRUSTED", "NO", "NOT", "FAIL", "NONE", "CLEAR", "TEMP", "PROTOCOL", "SOFTWARE", "CONFIG", "DANE_FAIL", "FAILURE"]
+        let words = [
+            "OK", "TRUSTED", "NO", "NOT", "FAIL", "NONE", "CLEAR", "TEMP", "PROTOCOL", "SOFTWARE", "CONFIG",
+            "DANE_FAIL", "FAILURE",
+        ]
         for word in words {
             let value = VerifyResult(macroValue: word)
             #expect(value.macroValue == word)

@@ -113,16 +113,30 @@ final class OracleAgreementTests {
         var current = 0
         for token in tokens.dropFirst() {
             switch token.text {
-            case "$@": current = 1; host = []
-            case "$:": current = 2; text = []
+            case "$@":
+                current = 1
+                host = []
+            case "$:":
+                current = 2
+                text = []
             default:
-                if current == 0 { mailer.append(token) } else if current == 1 { host?.append(token) } else { text?.append(token) }
+                if current == 0 {
+                    mailer.append(token)
+                } else if current == 1 {
+                    host?.append(token)
+                } else {
+                    text?.append(token)
+                }
             }
         }
         return RulesetResult.resolved(mailer: mailer, host: host, text: text).testModeLine
     }
 
-    @Test("recorded scripts agree with sendmail -bt run now", .enabled(if: available), arguments: ["tls-basic", "random-tls", "random-chaos"])
+    @Test(
+        "recorded scripts agree with sendmail -bt run now",
+        .enabled(if: available),
+        arguments: ["tls-basic", "random-tls", "random-chaos"]
+    )
     func agreement(name: String) throws {
         let folder = Support.fixtures.appendingPathComponent("engine/\(name)")
         let access = try String(contentsOf: folder.appendingPathComponent("access.txt"), encoding: .utf8)

@@ -30,16 +30,25 @@ struct PolicyEngineTests {
         var s = session([.clientName: "secure.example", .clientAddr: "1.2.3.4"])
         s.verify = .ok
         #expect(
-            engine.tlsClient(s) == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "encryption too weak 0 less than 128"))
+            engine.tlsClient(s)
+                == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "encryption too weak 0 less than 128"))
         )
         s.cipherBits = 128
-        #expect(engine.tlsClient(s) == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "CN does not match mx.example")))
+        #expect(
+            engine.tlsClient(s)
+                == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "CN does not match mx.example"))
+        )
         s.cnSubject = XText(encoded: "mx.example")
         #expect(engine.tlsClient(s, phase: .startTLS) == .accept)
         s.verify = .fail
-        #expect(engine.tlsClient(s) == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "authentication failed")))
+        #expect(
+            engine.tlsClient(s) == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "authentication failed"))
+        )
         s[.verify] = nil  // a session without STARTTLS
-        #expect(engine.tlsClient(s) == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "authentication required")))
+        #expect(
+            engine.tlsClient(s)
+                == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "authentication required"))
+        )
     }
 
     @Test("PERM+ gives 503 5.7.0; the strength is the larger of {cipher_bits} and {auth_ssf}")
@@ -62,7 +71,13 @@ struct PolicyEngineTests {
         s.verify = .ok
         #expect(
             engine.tlsServer(s)
-                == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "CN evil.example.com does not match mx.secure.example.com"))
+                == .reject(
+                    SMTPReply(
+                        code: 454,
+                        enhancedStatus: "4.7.0",
+                        text: "CN evil.example.com does not match mx.secure.example.com"
+                    )
+                )
         )
         s.cnSubject = XText(encoded: "MX.Secure.Example.COM")
         #expect(engine.tlsServer(s) == .accept)
@@ -76,7 +91,9 @@ struct PolicyEngineTests {
         s.certIssuer = XText(plain: "/C=US/CN=Nope")
         #expect(
             engine.tlsServer(s)
-                == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "Cert Issuer /C=US/CN=Nope not acceptable"))
+                == .reject(
+                    SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "Cert Issuer /C=US/CN=Nope not acceptable")
+                )
         )
     }
 
@@ -98,7 +115,9 @@ struct PolicyEngineTests {
         let s = session([.serverName: "nope.example", .serverAddr: "10.1.2.3"])
         #expect(
             engine.tryTLS(s)
-                == .skipTLS(SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "do not try TLS with nope.example [10.1.2.3]"))
+                == .skipTLS(
+                    SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "do not try TLS with nope.example [10.1.2.3]")
+                )
         )
         #expect(engine.tryTLS(session([.serverName: "other.example"])) == .tryTLS)
     }
@@ -149,7 +168,9 @@ struct PolicyEngineTests {
         #expect(engine.trustAuth("<ALICE>", session: s) == .trusted)
         #expect(
             engine.trustAuth("bob", session: s)
-                == .rejected(SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "alice not allowed to act as <bob@example.com>"))
+                == .rejected(
+                    SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "alice not allowed to act as <bob@example.com>")
+                )
         )
         s.authType = nil
         #expect(engine.trustAuth("alice", session: s) != .trusted)
@@ -162,9 +183,13 @@ struct PolicyEngineTests {
         let strict = PolicyEngine(configuration: configuration, source: Self.map)
         var s = session([.clientName: "secure.example"])
         s.verify = .no
-        #expect(strict.tlsClient(s) == .reject(SMTPReply(code: 554, enhancedStatus: "5.7.0", text: "not authenticated")))
+        #expect(
+            strict.tlsClient(s) == .reject(SMTPReply(code: 554, enhancedStatus: "5.7.0", text: "not authenticated"))
+        )
         s.verify = .software
-        #expect(strict.tlsClient(s) == .reject(SMTPReply(code: 554, enhancedStatus: "5.7.0", text: "TLS handshake failed.")))
+        #expect(
+            strict.tlsClient(s) == .reject(SMTPReply(code: 554, enhancedStatus: "5.7.0", text: "TLS handshake failed."))
+        )
     }
 
     @Test("the engine is shared across concurrent sessions")

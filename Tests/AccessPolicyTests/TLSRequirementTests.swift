@@ -24,7 +24,10 @@ struct TLSRequirementTests {
 
     @Test(
         "values sendmail does not enforce (it accepts)",
-        arguments: ["ENCR", "VERIFY:", "PERM+FOO", "TEMP+PERM+VERIFY", "ENCR:128 VERIFY", "VERIFY+", "VERIFY:100:x", "OK", "REJECT", ""]
+        arguments: [
+            "ENCR", "VERIFY:", "PERM+FOO", "TEMP+PERM+VERIFY", "ENCR:128 VERIFY", "VERIFY+", "VERIFY:100:x", "OK",
+            "REJECT", "",
+        ]
     )
     func notEnforced(value: String) {
         #expect(!TLSRequirement(value).isEnforced)
@@ -32,7 +35,9 @@ struct TLSRequirementTests {
 
     @Test("quirks are kept: a single + is no separator, unknown extensions, a leading ++")
     func quirks() {
-        #expect(TLSRequirement("VERIFY+CN:a.example+CN:b.example").extensions == [.commonName("a.example+CN:b.example")])
+        #expect(
+            TLSRequirement("VERIFY+CN:a.example+CN:b.example").extensions == [.commonName("a.example+CN:b.example")]
+        )
         #expect(TLSRequirement("VERIFY+FOO:bar++CN:zz").extensions == [.unrecognized("FOO:bar"), .commonName("zz")])
         #expect(TLSRequirement("VERIFY++CN:x").extensions == [.unrecognized("+CN:x")])
         #expect(TLSRequirement("ENCR:abc").base == .encryption(bits: "abc"))
@@ -50,7 +55,10 @@ struct TLSRequirementTests {
             ("SOFTWARE", "perm+verify", "$#error $@ 5.7.0 $: 503 TLS handshake failed."),
             ("TEMP", "VERIFY++CN:x", "$#error $@ 4.7.0 $: 454 authentication failure +CN:x"),
             ("OK", "VERIFY++CN:x", "OK"),
-            ("OK", "VERIFY+CN:a.example+CN:b.example", "$#error $@ 4.7.0 $: 454 CN mx.example does not match a.example+CN:b.example"),
+            (
+                "OK", "VERIFY+CN:a.example+CN:b.example",
+                "$#error $@ 4.7.0 $: 454 CN mx.example does not match a.example+CN:b.example"
+            ),
             ("OK", "VERIFY+CN++CN:zz", "$#error $@ 4.7.0 $: 454 CN mx.example does not match zz"),
             ("OK", "VERIFY+CN:mx.example++CS:x", "$#error $@ 4.7.0 $: 454 Cert Subject does not match x"),
             ("OK", "VERIFY+CITag:T", "$#error $@ 4.7.0 $: 454 Cert Issuer not acceptable"),

@@ -7,7 +7,11 @@ import Testing
 @Suite("Temporary map failures")
 struct TemporaryFailureTests {
     let down = PolicyEngine(configuration: .reference, source: UnavailableAccessMapSource())
-    let tempfail = SMTPReply(code: 451, enhancedStatus: "4.3.0", text: "Temporary system failure. Please try again later.")
+    let tempfail = SMTPReply(
+        code: 451,
+        enhancedStatus: "4.3.0",
+        text: "Temporary system failure. Please try again later."
+    )
 
     func session() -> SessionMacros {
         var s = SessionMacros([
@@ -27,7 +31,9 @@ struct TemporaryFailureTests {
     func softwareStillFails() {
         var s = session()
         s.verify = .software
-        #expect(down.tlsClient(s) == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "TLS handshake failed.")))
+        #expect(
+            down.tlsClient(s) == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "TLS handshake failed."))
+        )
     }
 
     @Test("tls_rcpt and try_tls answer 451 4.3.0; features report a temporary failure; RelayTLS does not relay")

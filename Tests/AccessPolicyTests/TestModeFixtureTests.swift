@@ -32,7 +32,9 @@ final class TestModeFixtureTests {
         if flags.contains("--skip") { configuration.features.accessLookup.insert(.skip) }
         if flags.contains("--lookupdotdomain") { configuration.features.accessLookup.insert(.lookupDotDomain) }
         var source: any AccessMapSource = try GDBMAccessMapSource(path: mapPath)
-        if flags.contains("--tempfail-marker") { source = TemporaryFailureInjectingSource(base: source, marker: "tmpf") }
+        if flags.contains("--tempfail-marker") {
+            source = TemporaryFailureInjectingSource(base: source, marker: "tmpf")
+        }
 
         var interpreter = TestModeInterpreter(configuration: configuration, source: source)
         let (output, errors) = interpreter.run(script: script)

@@ -23,16 +23,24 @@ struct TestModeInterpreterTests {
             map: "TLS_Clt:secure.example\tENCR:64\n"
         )
         #expect(errors.isEmpty)
-        #expect(output == ["$#error $@ 4.7.0 $: 454 encryption too weak 0 less than 64", "FAIL", "$#error $@ 5.7.1 $: 550 not authenticated"])
+        #expect(
+            output == [
+                "$#error $@ 4.7.0 $: 454 encryption too weak 0 less than 64", "FAIL",
+                "$#error $@ 5.7.1 $: 550 not authenticated",
+            ]
+        )
     }
 
     @Test("bad commands are LINE: reason errors; other lines still run")
     func errors() {
         let (output, errors) = run(".D\n.X foo\nRelayTLS x\nStart,a,b x\n")
         #expect(output == ["NO"])
-        #expect(errors.map(\.description) == [
-            "1: expected a macro name after .D", "2: unsupported command '.X'", "4: unsupported ruleset list 'Start,a,b'",
-        ])
+        #expect(
+            errors.map(\.description) == [
+                "1: expected a macro name after .D", "2: unsupported command '.X'",
+                "4: unsupported ruleset list 'Start,a,b'",
+            ]
+        )
     }
 
     // sendmail -bt: `Start,no_such_ruleset word` prints `Undefined ruleset no_such_ruleset` after the Start helper's

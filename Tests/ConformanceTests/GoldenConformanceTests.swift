@@ -93,8 +93,10 @@ struct GoldenHarnessTests {
         let python = try #require(Harness.which("python3"))
         let gen = try Harness.run(
             python,
-            [Harness.oracleScripts.appendingPathComponent("gen.py").path, "--suite", suite, "--seed", "\(seed)",
-             "--count", "\(count)", "--out", dir.path]
+            [
+                Harness.oracleScripts.appendingPathComponent("gen.py").path, "--suite", suite, "--seed", "\(seed)",
+                "--count", "\(count)", "--out", dir.path,
+            ]
         )
         try #require(gen.status == 0, "gen.py failed: \(gen.stderr)")
         let golden = Harness.goldenCases(suite)

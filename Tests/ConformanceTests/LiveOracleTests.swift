@@ -21,8 +21,10 @@ struct LiveOracleTests {
         let python = try #require(Harness.which("python3"))
         let gen = try Harness.run(
             python,
-            [Harness.oracleScripts.appendingPathComponent("gen.py").path, "--suite", "all", "--seed", "\(seed)",
-             "--count", "\(count)", "--out", dir.appendingPathComponent("cases").path]
+            [
+                Harness.oracleScripts.appendingPathComponent("gen.py").path, "--suite", "all", "--seed", "\(seed)",
+                "--count", "\(count)", "--out", dir.appendingPathComponent("cases").path,
+            ]
         )
         try #require(gen.status == 0, "gen.py failed: \(gen.stderr)")
         let suites = Harness.tlsSuites + Harness.relaySuites + Harness.hardeningSuites

@@ -32,6 +32,8 @@ final class GDBMDatabaseTests {
         #expect(try db.fetch("missing") == nil)
         #expect(try db.count() == 3)
         var seen: [[UInt8]: [UInt8]] = [:]
+        // swift-format-ignore: ReplaceForEachWithForLoop
+        // (GDBMDatabase.forEach walks the database; it is not Sequence.forEach)
         try db.forEach { key, value in seen[Array(key)] = Array(value) }
         #expect(seen.count == 3)
         #expect(seen[Array("connect:10.1".utf8)] == Array("OK".utf8))
@@ -70,7 +72,9 @@ final class GDBMDatabaseTests {
         let file = path("c.db")
         try GDBMDatabase(path: file, mode: .truncate).close()
         let db = try GDBMDatabase(path: file, mode: .readOnly)
-        let error = #expect(throws: GDBMError.self) { try db.store(Array("v".utf8), forKey: Array("k".utf8), replace: true) }
+        let error = #expect(throws: GDBMError.self) {
+            try db.store(Array("v".utf8), forKey: Array("k".utf8), replace: true)
+        }
         #expect(error?.kind == .readOnly)
     }
 

@@ -180,7 +180,11 @@ public struct AccessLookup {
 
     /// SearchList: the items left to right, first hit (or temporary failure) wins; ``AccessLookupResult/notFound``
     /// when none matches.
-    public mutating func searchList(_ items: [SearchItem], tag: AccessTag, mark: AccessLookupMark)
+    public mutating func searchList(
+        _ items: [SearchItem],
+        tag: AccessTag,
+        mark: AccessLookupMark
+    )
         -> AccessLookupResult
     {
         for item in items {

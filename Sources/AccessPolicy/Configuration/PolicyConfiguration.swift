@@ -100,7 +100,8 @@ public struct ClassSet: Hashable, Sendable, ExpressibleByArrayLiteral {
     public func contains(_ word: String) -> Bool {
         // Most words checked on the hot path (`OK`, `VERIFY`) are already folded or need folding: fold only
         // when there is an upper-case byte, so the common lower-case case allocates nothing.
-        word.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? folded.contains(Self.fold(word)) : folded.contains(word)
+        word.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A })
+            ? folded.contains(Self.fold(word)) : folded.contains(word)
     }
 
     /// Whether the tokens, joined as a key, are a member (how `$=X` matches a single member such as

@@ -105,7 +105,12 @@ public struct PolicyEngine: Sendable {
     ///   - input: The input tokens (`Tokenizer`; `$|` as the token `$|`).
     ///   - session: The macros.
     ///   - tracing: Record every key looked up.
-    public func run(_ ruleset: PolicyRuleset, input: [Token], session: SessionMacros, tracing: Bool = false)
+    public func run(
+        _ ruleset: PolicyRuleset,
+        input: [Token],
+        session: SessionMacros,
+        tracing: Bool = false
+    )
         -> Evaluation?
     {
         var evaluator = RulesetEvaluator(
@@ -120,7 +125,12 @@ public struct PolicyEngine: Sendable {
 
     /// Whether ``run(_:input:session:tracing:)`` knows this ruleset.
     public func knows(_ ruleset: PolicyRuleset) -> Bool {
-        var evaluator = RulesetEvaluator(configuration: configuration, source: EmptyAccessMapSource(), macros: SessionMacros(), tracing: false)
+        var evaluator = RulesetEvaluator(
+            configuration: configuration,
+            source: EmptyAccessMapSource(),
+            macros: SessionMacros(),
+            tracing: false
+        )
         return evaluator.run(ruleset, input: [Token("x")]) != nil
     }
 

@@ -49,11 +49,15 @@ extension RulesetEvaluator {
         let required: Token
         switch parsedBase {
         case .verify(nil):
-            guard verified else { return verificationFailure(verify, code: code, status: status, extensions: extensions) }
+            guard verified else {
+                return verificationFailure(verify, code: code, status: status, extensions: extensions)
+            }
             if extensions.isEmpty { return .ok }
             required = Token("0")
         case .verify(let bits?):
-            guard verified else { return verificationFailure(verify, code: code, status: status, extensions: extensions) }
+            guard verified else {
+                return verificationFailure(verify, code: code, status: status, extensions: extensions)
+            }
             required = Token(bits)
         case .encryption(let bits):
             required = Token(bits)
@@ -66,7 +70,9 @@ extension RulesetEvaluator {
         if strength.count == 1, Workspace.strtol(strength[0].text) < Workspace.strtol(required.text) {
             return .error(
                 host: status,
-                text: code + [Workspace.quoted(" encryption too weak ")] + strength + [Workspace.quoted(" less than "), required]
+                text: code + [Workspace.quoted(" encryption too weak ")] + strength + [
+                    Workspace.quoted(" less than "), required,
+                ]
             )
         }
 
@@ -113,7 +119,11 @@ extension RulesetEvaluator {
     ///
     /// The groups are kept as one token list because sendmail's patterns can reach across them: an empty
     /// `CN:`/`CS:`/`CI:` argument followed by another group compares against `> <` and that group's text.
-    mutating func tlsRequirementExtensions(_ groups: [[Token]], code: [Token], status: [Token]) throws(RulesetAbort)
+    mutating func tlsRequirementExtensions(
+        _ groups: [[Token]],
+        code: [Token],
+        status: [Token]
+    ) throws(RulesetAbort)
         -> RulesetResult
     {
         var ws: [Token] = []
@@ -152,7 +162,8 @@ extension RulesetEvaluator {
                 ws = [Workspace.open, ws[1], colon] + (try expand(.tlsName)) + Array(ws[2...])
             }
             let checks: [(String, MacroName, String)] = [
-                ("CN", .cnSubject, " CN "), ("CS", .certSubject, " Cert Subject "), ("CI", .certIssuer, " Cert Issuer "),
+                ("CN", .cnSubject, " CN "), ("CS", .certSubject, " Cert Subject "),
+                ("CI", .certIssuer, " Cert Issuer "),
             ]
             for (keyword, macro, label) in checks {
                 guard startsWith(keyword, colonFollows: true) else { continue }

@@ -19,7 +19,12 @@ extension RulesetEvaluator {
         return try tlsPeer(verify: input, name: .serverName, address: .serverAddr, tag: .tlsServer)
     }
 
-    private mutating func tlsPeer(verify: [Token], name: MacroName, address: MacroName, tag: AccessTag)
+    private mutating func tlsPeer(
+        verify: [Token],
+        name: MacroName,
+        address: MacroName,
+        tag: AccessTag
+    )
         throws(RulesetAbort) -> RulesetResult
     {
         let tail = try hostSearch(name: name, address: address, tag: tag)
@@ -109,7 +114,9 @@ extension RulesetEvaluator {
     mutating func features(_ tag: AccessTag) throws(RulesetAbort) -> RulesetResult {
         let tail = try hostSearch(name: .clientName, address: .clientAddr, tag: tag)
         if Workspace.startsWithNotFound(tail) { return .ok }
-        if Workspace.startsWithTemporaryFailureGroup(tail) { return .resolved(mailer: [Token("temp")], host: nil, text: nil) }
+        if Workspace.startsWithTemporaryFailureGroup(tail) {
+            return .resolved(mailer: [Token("temp")], host: nil, text: nil)
+        }
         if let (content, _) = Workspace.leadingGroup(tail[...], minimum: 1) {
             return .resolved(mailer: Array(content), host: nil, text: nil)
         }

@@ -18,7 +18,10 @@ enum Workspace {
 
     /// `<$*>…` (minimum 0) or `<$+>…` (minimum 1) at the start: the content up to the first `>` that leaves at least
     /// `minimum` tokens inside, and what follows.
-    static func leadingGroup(_ tokens: ArraySlice<Token>, minimum: Int = 0)
+    static func leadingGroup(
+        _ tokens: ArraySlice<Token>,
+        minimum: Int = 0
+    )
         -> (content: ArraySlice<Token>, rest: ArraySlice<Token>)?
     {
         guard let first = tokens.first, first == open else { return nil }
@@ -72,7 +75,9 @@ enum Workspace {
         }
         var base = 10
         if i < bytes.count && bytes[i] == UInt8(ascii: "0") {
-            if i + 2 < bytes.count && (bytes[i + 1] | 0x20) == UInt8(ascii: "x") && (digitValue(bytes[i + 2]) ?? 99) < 16 {
+            if i + 2 < bytes.count && (bytes[i + 1] | 0x20) == UInt8(ascii: "x")
+                && (digitValue(bytes[i + 2]) ?? 99) < 16
+            {
                 base = 16
                 i += 2
             } else {

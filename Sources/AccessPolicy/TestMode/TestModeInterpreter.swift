@@ -20,7 +20,11 @@ public struct TestModeInterpreter: Sendable {
     public private(set) var macros: SessionMacros
 
     /// Creates an interpreter.
-    public init(configuration: PolicyConfiguration, source: any AccessMapSource, macros: SessionMacros = SessionMacros()) {
+    public init(
+        configuration: PolicyConfiguration,
+        source: any AccessMapSource,
+        macros: SessionMacros = SessionMacros()
+    ) {
         self.configuration = configuration
         self.source = source
         self.macros = macros
