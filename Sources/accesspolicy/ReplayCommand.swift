@@ -15,7 +15,7 @@ extension AccessPolicyTool {
             abstract: "Replay recorded sendmail/Postfix sessions against an access map.",
             discussion: """
                 Rebuilds every session in the logs, runs every applicable ruleset (check_relay, tls_client, \
-                check_mail, check_rcpt, RelayTLS, try_tls, tls_server) and prints each decision, whether it \
+                check_mail, check_rcpt, RelayTLS, try_tls, tls_server, tls_rcpt) and prints each decision, whether it \
                 agrees with what the log shows the MTA did, and a summary. Decisions that depend on a fact the \
                 log lacks are marked undetermined and shown with unknown macros taken as empty. `-` reads \
                 standard input. JSON Lines schema: docs/replay.md.

@@ -45,7 +45,8 @@ struct ReplayCLITests {
         defer { dir.remove() }
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 9)  // 8 calls + summary
+        #expect(lines.count == 11)  // 10 calls (a tls_rcpt per outbound recipient) + summary
+        #expect(result.stdout.contains("\"ruleset\":\"tls_rcpt\""))
         for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line)") }
         #expect(lines.last?.hasPrefix("{\"type\":\"summary\"") == true)
         #expect(result.stdout.contains("\"key\":\"Try_TLS:\",\"outcome\":\"found\",\"value\":\"NO\""))

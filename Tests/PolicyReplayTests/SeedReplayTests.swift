@@ -79,3 +79,57 @@ struct SeedReplayTests {
         for result in results { #expect(result.passed, "\(result)") }
     }
 }
+
+/// tls_rcpt: outbound sessions replay it once per recipient, after tls_server.
+@Suite("tls_rcpt replay")
+struct TLSRecipientReplayTests {
+    static let lines = """
+        Mar  4 04:36:08 bob sendmail[23834]: STARTTLS=client, relay=mx.example.net., version=TLSv1/SSLv3, verify=FAIL, cipher=AES128-SHA, bits=128/128
+        Mar  4 04:36:08 bob sendmail[23834]: q29Ja84u011122: to=<user@example.net>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=123262, relay=mx.example.net. [192.0.2.25], dsn=2.0.0, stat=Sent (ok)
+
+        """
+
+    @Test("TLS_Rcpt:example.net ENCR:256 refuses the recipient over a 128-bit cipher; without an entry it is OK")
+    func encryptionTooWeak() throws {
+        let (sessions, _) = try replay(
+            Array(Self.lines.utf8),
+            policy: try policy(map: "TLS_Rcpt:example.net ENCR:256\n")
+        )
+        let session = try #require(sessions.first)
+        #expect(session.decisions.map(\.step.ruleset.rawValue) == ["try_tls", "tls_server", "tls_rcpt"])
+        let rcpt = try #require(session.decisions("tls_rcpt").first)
+        #expect(rcpt.step.arguments == ["<user@example.net>"])
+        #expect(rcpt.step.recipient == "<user@example.net>")
+        #expect(rcpt.result.kind == .tempfail)
+        #expect(rcpt.result.reply?.description == "454 4.7.0 encryption too weak 128 less than 256")
+        #expect(rcpt.determination == .determined)
+        #expect(rcpt.agreement.kind == .notRecorded)
+
+        let (open, _) = try replay(Array(Self.lines.utf8), policy: try policy(map: "# empty\n"))
+        let accepted = try #require(open.first?.decisions("tls_rcpt").first)
+        #expect(accepted.result.kind == .accept)
+        #expect(accepted.determination == .determined)
+    }
+
+    @Test("tls_rcpt with a requirement and an unknown {verify} (Postfix-like) is undetermined")
+    func unknownVerify() throws {
+        var macros = SessionMacros()
+        macros[.serverName] = "mx.example.net."
+        macros[.cipherBits] = "128"
+        let step = PolicyStep(
+            ruleset: .tlsRecipient,
+            arguments: ["<user@example.net>"],
+            macros: macros,
+            unknownMacros: [.verify]
+        )
+        let withEntry = try policy(map: "TLS_Rcpt:example.net VERIFY\n").evaluate(step)
+        guard case .undetermined(let missing, _) = withEntry.determination else {
+            Issue.record("an unknown {verify} must make a TLS_Rcpt: VERIFY decision undetermined")
+            return
+        }
+        #expect(missing == [.verify])
+        let withoutEntry = try policy(map: "TLS_Rcpt:other.example VERIFY\n").evaluate(step)
+        #expect(withoutEntry.determination == .determined)
+        #expect(withoutEntry.result.kind == .accept)
+    }
+}

@@ -107,5 +107,22 @@ struct SeedLogTests {
             return
         }
         #expect(record.status == .sent && record.dsn == "2.0.0")
+        // tls_rcpt follows tls_server, once per recipient, with the recipient as argument and the same macros.
+        let calls = sent.replayCalls()
+        #expect(calls.map(\.ruleset) == [.tlsServer, .tlsRecipient])
+        let rcpt = calls[1]
+        #expect(rcpt.arguments == ["<footestuser@gmail.com>"])
+        #expect(rcpt.recipient == "<footestuser@gmail.com>")
+        #expect(rcpt.transactionIndex == 0)
+        #expect(rcpt.macros[.verify] == "FAIL")
+        #expect(rcpt.macros[.cipherBits] == "128")
+        #expect(rcpt.macros[.serverName] == "gmail-smtp-in.l.google.com.")
+        // No ruleset=tls_rcpt line: the log does not show this step.
+        #expect(rcpt.observed == .unknown)
+
+        let deferredCalls = deferred.replayCalls()
+        #expect(deferredCalls.map(\.ruleset) == [.tlsServer, .tlsRecipient])
+        #expect(deferredCalls.last?.arguments == ["<recipient@remotefoo.com>"])
+        #expect(deferredCalls.last?.observed == .unknown)
     }
 }

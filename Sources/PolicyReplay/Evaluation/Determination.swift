@@ -25,6 +25,8 @@ public enum Determination: Hashable, Sendable {
     ///   length (`{cipher_bits}`, `{auth_ssf}`) and certificate macros only when an entry was found whose
     ///   requirement reaches those checks (VERIFY with `{verify}` OK/TRUSTED, or ENCR; `CN` → `{cn_subject}`,
     ///   `CS` → `{cert_subject}`, `CI`/`CITag` → `{cert_issuer}`).
+    /// - tls_rcpt: nothing without a `TLS_Rcpt:` entry; with one, `{verify}` and, as above, the key length and
+    ///   certificate macros (`CN` also `{server_name}`, which tls_rcpt compares `{cn_subject}` with).
     /// - try_tls: the server's name and address. RelayTLS: `{verify}`, and the certificate names only when
     ///   `{verify}` is OK, TRUSTED or unknown.
     /// - check_relay: the client's name and address. check_mail: also the sender and `{client_name}`.
@@ -44,7 +46,7 @@ public enum Determination: Hashable, Sendable {
         var missing: Set<MacroName> = []
         let names: [MacroName]
         switch step.ruleset {
-        case .tlsServer, .tryTLS: names = [.serverName, .serverAddr]
+        case .tlsServer, .tryTLS, .tlsRecipient: names = [.serverName, .serverAddr]
         default: names = [.clientName, .clientAddr]
         }
         // An unknown address matters only if the map has address keys for the tags looked up (or, for
@@ -70,12 +72,18 @@ public enum Determination: Hashable, Sendable {
                 missing.insert(name)
             }
         }
-        func tlsNeeds() {
-            needs(names)
-            // Without a requirement only the handshake-failure values of {verify} (SOFTWARE, PROTOCOL, …) refuse;
-            // a logged cipher shows the handshake completed, so an unknown {verify} cannot be one of them.
-            let handshakeCompleted = !(step.macros[.cipher] ?? "").isEmpty
-            if requirement != nil || !handshakeCompleted { needs([.verify]) }
+        func tlsNeeds(recipient: Bool = false) {
+            if recipient {
+                // tls_rcpt looks up only the recipient; without a TLS_Rcpt: entry it accepts whatever {verify} is.
+                if requirement != nil { needs([.verify]) }
+            } else {
+                needs(names)
+                // Without a requirement only the handshake-failure values of {verify} (SOFTWARE, PROTOCOL, …)
+                // refuse; a logged cipher shows the handshake completed, so an unknown {verify} cannot be one of
+                // them.
+                let handshakeCompleted = !(step.macros[.cipher] ?? "").isEmpty
+                if requirement != nil || !handshakeCompleted { needs([.verify]) }
+            }
             guard let requirement, requirement.isEnforced, let base = requirement.base else { return }
             let verify = step.macros[.verify]
             let verified = unknown.contains(.verify) || verify == "OK" || verify == "TRUSTED"
@@ -90,7 +98,7 @@ public enum Determination: Hashable, Sendable {
             }
             for ext in requirement.extensions {
                 switch ext {
-                case .commonName: needs([.cnSubject])
+                case .commonName: needs([.cnSubject] + (recipient ? [.serverName] : []))
                 case .certificateSubject: needs([.certSubject])
                 case .certificateIssuer, .issuerTag: needs([.certIssuer])
                 case .unrecognized: break
@@ -106,6 +114,8 @@ public enum Determination: Hashable, Sendable {
         switch step.ruleset {
         case .tlsClient, .tlsServer:
             tlsNeeds()
+        case .tlsRecipient:
+            tlsNeeds(recipient: true)
         case .tryTLS:
             needs(names)
         case .relayTLS:
@@ -150,7 +160,7 @@ public enum Determination: Hashable, Sendable {
         switch ruleset {
         case .checkRelay: return index == 0 ? .clientName : .clientAddr
         case .checkMail: return .mailFrom
-        case .checkRcpt: return MacroName("rcpt_addr")
+        case .checkRcpt, .tlsRecipient: return MacroName("rcpt_addr")
         case .tryTLS: return .serverName
         default: return .verify
         }

@@ -6,7 +6,8 @@ public import RecordedSessions
 ///
 /// Built from a recorded session's ``RecordedSessions/ReplayCall``s (``steps(for:)``), or by hand for policy tests.
 public struct PolicyStep: Hashable, Sendable {
-    /// The ruleset (`check_relay`, `tls_client`, `check_mail`, `check_rcpt`, `RelayTLS`, `tls_server`, `try_tls`).
+    /// The ruleset (`check_relay`, `tls_client`, `check_mail`, `check_rcpt`, `RelayTLS`, `try_tls`, `tls_server`,
+    /// `tls_rcpt`).
     public var ruleset: PolicyRuleset
     /// The arguments in order (`arg1`, `arg2`); `nil` = not known.
     public var arguments: [String?]
@@ -16,7 +17,7 @@ public struct PolicyStep: Hashable, Sendable {
     public var unknownMacros: Set<MacroName>
     /// The transaction (0-based) for MAIL/RCPT steps.
     public var transactionIndex: Int?
-    /// The recipient for check_rcpt/RelayTLS steps.
+    /// The recipient for check_rcpt/RelayTLS/tls_rcpt steps.
     public var recipient: String?
     /// What the log shows.
     public var observed: ObservedOutcome

@@ -14,6 +14,9 @@ public enum ReplayRuleset: String, Hashable, Sendable, CaseIterable {
     case relayTLS = "RelayTLS"
     /// Outbound, after STARTTLS was tried or skipped: argument `{verify}`.
     case tlsServer = "tls_server"
+    /// Outbound, after tls_server, before each RCPT: argument the recipient; `{verify}` and the server and
+    /// cipher macros are read as macros.
+    case tlsRecipient = "tls_rcpt"
 }
 
 /// What the log shows happened at a replayed step, for comparison with the replay's decision.
@@ -41,7 +44,7 @@ public struct ReplayCall: Hashable, Sendable {
     public var unknownMacros: Set<MacroName>
     /// The transaction (index into ``RecordedSession/transactions``) for MAIL/RCPT steps.
     public var transactionIndex: Int?
-    /// The recipient for check_rcpt/RelayTLS steps.
+    /// The recipient for check_rcpt/RelayTLS/tls_rcpt steps.
     public var recipient: String?
     /// What the log shows.
     public var observed: ObservedOutcome
@@ -118,7 +121,8 @@ extension RecordedSession {
     ///
     /// Inbound: check_relay; tls_client (`STARTTLS`) when a handshake completed; per transaction tls_client
     /// (`MAIL`) and check_mail, then check_rcpt for each recipient the log names (with RelayTLS when TLS was
-    /// established). Outbound: tls_server. A check_mail rejection whose reply carries `4.7.0`/`5.7.0` is also
+    /// established). Outbound: tls_server, then tls_rcpt for each recipient the log names (its outcome is
+    /// recorded only from a `ruleset=tls_rcpt` line naming that recipient). A check_mail rejection whose reply carries `4.7.0`/`5.7.0` is also
     /// attributed to tls_client (`MAIL`): sendmail logs a tls_client refusal at MAIL under `ruleset=check_mail`.
     public func replayCalls() -> [ReplayCall] {
         let (base, baseUnknown) = connectionMacros()
@@ -155,6 +159,35 @@ extension RecordedSession {
                 tlsDecision.map(ObservedOutcome.decision) ?? firstDelivery.map(ObservedOutcome.delivery)
                 ?? .unknown
             call(.tlsServer, [verifyArgument], observed: observed)
+            for (index, transaction) in transactions.enumerated() {
+                var macros = base
+                var unknown = baseUnknown
+                if let sender = transaction.sender {
+                    macros[.sender] = Self.stripAngles(sender)
+                    macros[.mailFrom] = sender
+                } else {
+                    unknown.insert(.sender)
+                    unknown.insert(.mailFrom)
+                }
+                for recipient in transaction.recipients {
+                    // Only a logged tls_rcpt refusal naming this recipient is attributed; a deferral alone could
+                    // come from tls_server or the remote server.
+                    let bare = Self.stripAngles(recipient.address).lowercased()
+                    let decision = allDecisions.first {
+                        $0.ruleset == "tls_rcpt"
+                            && $0.arg1.map { Self.stripAngles($0).lowercased() == bare } == true
+                    }
+                    call(
+                        .tlsRecipient,
+                        [recipient.address],
+                        macros: macros,
+                        unknown: unknown,
+                        transaction: index,
+                        recipient: recipient.address,
+                        observed: decision.map(ObservedOutcome.decision) ?? .unknown
+                    )
+                }
+            }
             return calls
         }
 
