@@ -95,6 +95,29 @@ public struct GDBMDatabase: ~Copyable {
         )
     }
 
+    /// `gdbm_fetch` for both fetch paths: the value libgdbm `malloc`ed (the caller frees it) and its length, or
+    /// `nil` when the key is absent.
+    @inline(__always)
+    private func fetchMalloced(
+        _ key: UnsafeRawBufferPointer
+    ) throws(GDBMError) -> (UnsafeMutablePointer<CChar>, Int)? {
+        guard let size = Int32(exactly: key.count) else {
+            throw GDBMError(kind: .tooLarge, path: path, operation: .fetch)
+        }
+        // gdbm_fetch does not write through dptr; the C prototype just lacks `const`.
+        let keyDatum = datum(
+            dptr: UnsafeMutablePointer(mutating: key.baseAddress?.assumingMemoryBound(to: CChar.self)),
+            dsize: size
+        )
+        let value = gdbm_fetch(handle, keyDatum)
+        guard let pointer = value.dptr else {
+            let code = Int32(gdbm_last_errno(handle))
+            if code == GDBM_ITEM_NOT_FOUND || code == GDBM_NO_ERROR { return nil }
+            throw lastError(.fetch)
+        }
+        return (pointer, Int(value.dsize))
+    }
+
     /// Looks a key up and hands the stored value to `body` without copying it. Wraps `gdbm_fetch`.
     ///
     /// The buffer is valid only inside `body`; it is freed afterwards. This is the allocation-free path:
@@ -106,21 +129,9 @@ public struct GDBMDatabase: ~Copyable {
         forKey key: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer) throws(E) -> R
     ) throws(GDBMError) -> Result<R, E>? {
-        guard let size = Int32(exactly: key.count) else {
-            throw GDBMError(kind: .tooLarge, path: path, operation: .fetch)
-        }
-        let keyDatum = datum(
-            dptr: UnsafeMutablePointer(mutating: key.baseAddress?.assumingMemoryBound(to: CChar.self)),
-            dsize: size
-        )
-        let value = gdbm_fetch(handle, keyDatum)
-        guard let pointer = value.dptr else {
-            let code = Int32(gdbm_last_errno(handle))
-            if code == GDBM_ITEM_NOT_FOUND || code == GDBM_NO_ERROR { return nil }
-            throw lastError(.fetch)
-        }
+        guard let (pointer, count) = try fetchMalloced(key) else { return nil }
         defer { free(pointer) }
-        let buffer = UnsafeRawBufferPointer(start: pointer, count: Int(value.dsize))
+        let buffer = UnsafeRawBufferPointer(start: pointer, count: count)
         do throws(E) {
             return .success(try body(buffer))
         } catch {
@@ -137,21 +148,9 @@ public struct GDBMDatabase: ~Copyable {
     /// - Returns: The value without a trailing NUL, or `nil` when the key is absent.
     /// - Throws: ``GDBMError`` when the read fails (a missing key is not an error).
     public func valueWithoutTrailingNUL(forKey key: UnsafeRawBufferPointer) throws(GDBMError) -> [UInt8]? {
-        guard let size = Int32(exactly: key.count) else {
-            throw GDBMError(kind: .tooLarge, path: path, operation: .fetch)
-        }
-        let keyDatum = datum(
-            dptr: UnsafeMutablePointer(mutating: key.baseAddress?.assumingMemoryBound(to: CChar.self)),
-            dsize: size
-        )
-        let value = gdbm_fetch(handle, keyDatum)
-        guard let pointer = value.dptr else {
-            let code = Int32(gdbm_last_errno(handle))
-            if code == GDBM_ITEM_NOT_FOUND || code == GDBM_NO_ERROR { return nil }
-            throw lastError(.fetch)
-        }
+        guard let (pointer, fetched) = try fetchMalloced(key) else { return nil }
+        var count = fetched
         defer { free(pointer) }
-        var count = Int(value.dsize)
         if count > 0 && pointer[count - 1] == 0 { count -= 1 }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }

@@ -70,6 +70,25 @@ enum E2E {
     }
 
     /// A TCP port free on 127.0.0.1 right now.
+    /// Starts a real MTA with its harness script (`scripts/e2e/<script> start WORK SMTPPORT SERVICEPORT`), talking to
+    /// `server` on `servicePort`; if the MTA does not start, shuts the server down and throws with the script's log.
+    static func startMTA(
+        script: String,
+        work: URL,
+        smtpPort: Int,
+        servicePort: Int,
+        server: AccessPolicyServer
+    ) async throws {
+        let (started, log) = try run(
+            "/bin/bash",
+            [scripts.appendingPathComponent(script).path, "start", work.path, String(smtpPort), String(servicePort)]
+        )
+        guard started == 0 else {
+            await server.shutdown()
+            throw FixtureError("\(script) did not start: \(log)")
+        }
+    }
+
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }

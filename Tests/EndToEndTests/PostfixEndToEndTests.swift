@@ -58,17 +58,13 @@ final class PostfixFixture: Sendable {
         )
         let policyPort = server.boundAddresses["policy"]!.port!
         let smtpPort = try E2E.freePort()
-        let (started, log) = try E2E.run(
-            "/bin/bash",
-            [
-                E2E.scripts.appendingPathComponent("postfix.sh").path, "start", work.path, String(smtpPort),
-                String(policyPort),
-            ]
+        try await E2E.startMTA(
+            script: "postfix.sh",
+            work: work,
+            smtpPort: smtpPort,
+            servicePort: policyPort,
+            server: server
         )
-        guard started == 0 else {
-            await server.shutdown()
-            throw FixtureError("postfix did not start: \(log)")
-        }
         return PostfixFixture(work: work, smtpPort: smtpPort, server: server)
     }
 

@@ -45,17 +45,13 @@ final class SendmailFixture: Sendable {
         )
         let mapPort = server.boundAddresses["socketmap"]!.port!
         let smtpPort = try E2E.freePort()
-        let (started, log) = try E2E.run(
-            "/bin/bash",
-            [
-                E2E.scripts.appendingPathComponent("sendmail.sh").path, "start", work.path, String(smtpPort),
-                String(mapPort),
-            ]
+        try await E2E.startMTA(
+            script: "sendmail.sh",
+            work: work,
+            smtpPort: smtpPort,
+            servicePort: mapPort,
+            server: server
         )
-        guard started == 0 else {
-            await server.shutdown()
-            throw FixtureError("sendmail did not start: \(log)")
-        }
         return SendmailFixture(work: work, smtpPort: smtpPort, server: server)
     }
 
