@@ -139,6 +139,26 @@ public struct GDBMDatabase: ~Copyable {
         }
     }
 
+    /// Looks a key up and hands the value, one trailing NUL dropped, to `body` without copying it. Wraps
+    /// `gdbm_fetch`.
+    ///
+    /// The hot-path form of ``valueWithoutTrailingNUL(forKey:)``: the only allocation is libgdbm's own copy of the
+    /// value (freed after `body` returns), none on a miss.
+    ///
+    /// - Returns: `body`'s result, or `nil` when the key is absent.
+    /// - Throws: ``GDBMError`` when the read fails (a missing key is not an error).
+    @inline(__always)
+    public func withValueWithoutTrailingNUL<R>(
+        forKey key: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) throws(GDBMError) -> R? {
+        guard let (pointer, fetched) = try fetchMalloced(key) else { return nil }
+        defer { free(pointer) }
+        var count = fetched
+        if count > 0 && pointer[count - 1] == 0 { count -= 1 }
+        return body(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
     /// Looks a key up and copies the value, dropping one trailing NUL (the form makemap `-N` stores).
     /// Wraps `gdbm_fetch`.
     ///

@@ -122,6 +122,38 @@ public final class GDBMReaderPool: Sendable {
         return try outcome!.get()
     }
 
+    /// Looks a key up on the preferred handle (as ``valueWithoutTrailingNUL(forKey:preferredHandle:)``) and hands
+    /// the value to `body` without copying it; see ``GDBMDatabase/withValueWithoutTrailingNUL(forKey:_:)``.
+    public func withValueWithoutTrailingNUL<R>(
+        forKey key: UnsafeRawBufferPointer,
+        preferredHandle: Int,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) throws(GDBMError) -> R? {
+        let count = slots.count
+        var outcome: Result<R?, GDBMError>?
+        for offset in 0..<count {
+            let slot = slots[(preferredHandle &+ offset) % count]
+            let acquired =
+                slot.lock.withLockIfAvailable { (_) -> Void in
+                    do throws(GDBMError) {
+                        outcome = .success(try slot.database.withValueWithoutTrailingNUL(forKey: key, body))
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                } != nil
+            if acquired, let outcome { return try outcome.get() }
+        }
+        let slot = slots[preferredHandle % count]
+        slot.lock.withLock { (_) -> Void in
+            do throws(GDBMError) {
+                outcome = .success(try slot.database.withValueWithoutTrailingNUL(forKey: key, body))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        return try outcome!.get()
+    }
+
     /// Looks a key up; see ``GDBMDatabase/withValue(forKey:_:)``.
     public func withValue<R, E: Error>(
         forKey key: UnsafeRawBufferPointer,

@@ -234,4 +234,14 @@ public struct SnapshotAccessMapSource: AccessMapSource {
         guard let value else { return .notFound }
         return .found(value)
     }
+
+    public func withValue<R>(
+        foldedKey: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) -> AccessMapSourceVisit<R> {
+        guard let value = nulMode.lookup(foldedKey, { (key) -> R? in snapshot.withValue(forKey: key, body) }) else {
+            return .notFound
+        }
+        return .found(value)
+    }
 }

@@ -10,6 +10,16 @@ public protocol AccessMapSource: Sendable {
     ///   not be read.
     func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult
 
+    /// Looks one key up and hands the stored value (trailing NUL removed) to `body` without copying it: the
+    /// allocation-free form of ``lookup(foldedKey:)`` for the hot path. The buffer is valid only inside `body`.
+    ///
+    /// The default implementation calls ``lookup(foldedKey:)``; sources that can lend their storage (GDBM,
+    /// snapshot) override it.
+    func withValue<R>(
+        foldedKey: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) -> AccessMapSourceVisit<R>
+
     /// The source to use for one whole evaluation (one decision): a source that can switch to a new version of
     /// its map (``AutoReloadingAccessMapSource``) returns the version in service, so that every look-up of the
     /// decision sees the same map and pays for the switch check once. Other sources return themselves (the
@@ -18,6 +28,18 @@ public protocol AccessMapSource: Sendable {
 }
 
 extension AccessMapSource {
+    /// Copies through ``lookup(foldedKey:)``.
+    public func withValue<R>(
+        foldedKey: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) -> AccessMapSourceVisit<R> {
+        switch lookup(foldedKey: foldedKey) {
+        case .found(let value): return .found(value.withUnsafeBytes(body))
+        case .notFound: return .notFound
+        case .temporaryFailure: return .temporaryFailure
+        }
+    }
+
     /// Returns `self`: the source does not change between look-ups.
     public func pinned() -> any AccessMapSource { self }
 }
@@ -31,6 +53,19 @@ public enum AccessMapSourceResult: Hashable, Sendable {
     /// The map could not be read: sendmail's `-T<TMPF>` answer, a temporary failure.
     case temporaryFailure
 }
+
+/// The answer of ``AccessMapSource/withValue(foldedKey:_:)``: what the body made of the stored value, or why
+/// there was none.
+public enum AccessMapSourceVisit<Result> {
+    /// The key is stored; the body's result.
+    case found(Result)
+    /// The key is not in the map.
+    case notFound
+    /// The map could not be read.
+    case temporaryFailure
+}
+
+extension AccessMapSourceVisit: Sendable where Result: Sendable {}
 
 /// A map with no entries: every look-up is "not found".
 ///

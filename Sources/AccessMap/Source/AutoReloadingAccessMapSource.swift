@@ -176,6 +176,13 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
         current.source.lookup(foldedKey: foldedKey)
     }
 
+    public func withValue<R>(
+        foldedKey: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) -> AccessMapSourceVisit<R> {
+        current.source.withValue(foldedKey: foldedKey, body)
+    }
+
     /// The version in service (``current``), for one decision.
     public func pinned() -> any AccessMapSource { current.source.pinned() }
 

@@ -12,14 +12,15 @@ public struct GDBMAccessMapSource: AccessMapSource {
     public let pool: GDBMReaderPool
     /// Which NUL form of the keys is tried; shared by all copies of this source.
     private let nulMode: NULTerminationMode
-    /// The pool handle tried first: chosen once per decision by ``pinned()``; `nil`: the calling thread's handle.
-    private let preferredHandle: Int?
+    /// The pool handle tried first: chosen once per decision by ``pinned()``; -1: the calling thread's handle.
+    /// (An `Int`, not an `Int?`: three words fit an existential's inline buffer, so ``pinned()`` allocates nothing.)
+    private let preferredHandle: Int
 
     /// Wraps an open reader pool.
     public init(pool: GDBMReaderPool) {
         self.pool = pool
         self.nulMode = NULTerminationMode()
-        self.preferredHandle = nil
+        self.preferredHandle = -1
     }
 
     private init(pinning source: GDBMAccessMapSource) {
@@ -37,7 +38,7 @@ public struct GDBMAccessMapSource: AccessMapSource {
     public init(path: String, handleCount: Int = 4) throws(GDBMError) {
         self.pool = try GDBMReaderPool(path: path, handleCount: handleCount)
         self.nulMode = NULTerminationMode()
-        self.preferredHandle = nil
+        self.preferredHandle = -1
     }
 
     /// Opens a map the way sendmail opens its `access` map: a file that cannot be opened gives an empty map when
@@ -51,10 +52,26 @@ public struct GDBMAccessMapSource: AccessMapSource {
     }
 
     public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
-        let handle = preferredHandle ?? pool.handleForCurrentThread()
+        let handle = preferredHandle >= 0 ? preferredHandle : pool.handleForCurrentThread()
         do throws(GDBMError) {
             let value = try nulMode.lookup(foldedKey) { (key) throws(GDBMError) in
                 try pool.valueWithoutTrailingNUL(forKey: key, preferredHandle: handle)
+            }
+            guard let value else { return .notFound }
+            return .found(value)
+        } catch {
+            return .temporaryFailure
+        }
+    }
+
+    public func withValue<R>(
+        foldedKey: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) -> AccessMapSourceVisit<R> {
+        let handle = preferredHandle >= 0 ? preferredHandle : pool.handleForCurrentThread()
+        do throws(GDBMError) {
+            let value = try nulMode.lookup(foldedKey) { (key) throws(GDBMError) in
+                try pool.withValueWithoutTrailingNUL(forKey: key, preferredHandle: handle, body)
             }
             guard let value else { return .notFound }
             return .found(value)

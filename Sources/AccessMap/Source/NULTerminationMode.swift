@@ -19,10 +19,10 @@ final class NULTerminationMode: Sendable {
     init() {}
 
     /// Looks `key` up the way the current mode says; `fetch` answers one exact key.
-    func lookup<E: Error>(
+    func lookup<T, E: Error>(
         _ key: UnsafeRawBufferPointer,
-        _ fetch: (UnsafeRawBufferPointer) throws(E) -> [UInt8]?
-    ) throws(E) -> [UInt8]? {
+        _ fetch: (UnsafeRawBufferPointer) throws(E) -> T?
+    ) throws(E) -> T? {
         let current = mode.load(ordering: .relaxed)
         if current & Self.plain != 0, let value = try fetch(key) {
             if current & Self.terminated != 0 { mode.bitwiseAnd(~Self.terminated, ordering: .relaxed) }
@@ -30,7 +30,7 @@ final class NULTerminationMode: Sendable {
         }
         guard current & Self.terminated != 0 else { return nil }
         let value = try withUnsafeTemporaryAllocation(byteCount: key.count + 1, alignment: 1) {
-            (buffer) throws(E) -> [UInt8]? in
+            (buffer) throws(E) -> T? in
             if let base = key.baseAddress { buffer.baseAddress!.copyMemory(from: base, byteCount: key.count) }
             buffer[key.count] = 0
             return try fetch(UnsafeRawBufferPointer(buffer))
