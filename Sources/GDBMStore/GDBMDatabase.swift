@@ -143,20 +143,21 @@ public struct GDBMDatabase: ~Copyable {
     /// `gdbm_fetch`.
     ///
     /// The hot-path form of ``valueWithoutTrailingNUL(forKey:)``: the only allocation is libgdbm's own copy of the
-    /// value (freed after `body` returns), none on a miss.
+    /// value (freed after `body` returns), none on a miss. Not generic, so callers in other modules call it
+    /// directly, without looking up type metadata.
     ///
-    /// - Returns: `body`'s result, or `nil` when the key is absent.
+    /// - Returns: Whether the key was found (and `body` called).
     /// - Throws: ``GDBMError`` when the read fails (a missing key is not an error).
-    @inline(__always)
-    public func withValueWithoutTrailingNUL<R>(
+    public func visitValueWithoutTrailingNUL(
         forKey key: UnsafeRawBufferPointer,
-        _ body: (UnsafeRawBufferPointer) -> R
-    ) throws(GDBMError) -> R? {
-        guard let (pointer, fetched) = try fetchMalloced(key) else { return nil }
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(GDBMError) -> Bool {
+        guard let (pointer, fetched) = try fetchMalloced(key) else { return false }
         defer { free(pointer) }
         var count = fetched
         if count > 0 && pointer[count - 1] == 0 { count -= 1 }
-        return body(UnsafeRawBufferPointer(start: pointer, count: count))
+        body(UnsafeRawBufferPointer(start: pointer, count: count))
+        return true
     }
 
     /// Looks a key up and copies the value, dropping one trailing NUL (the form makemap `-N` stores).

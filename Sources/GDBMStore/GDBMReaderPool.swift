@@ -123,20 +123,22 @@ public final class GDBMReaderPool: Sendable {
     }
 
     /// Looks a key up on the preferred handle (as ``valueWithoutTrailingNUL(forKey:preferredHandle:)``) and hands
-    /// the value to `body` without copying it; see ``GDBMDatabase/withValueWithoutTrailingNUL(forKey:_:)``.
-    public func withValueWithoutTrailingNUL<R>(
+    /// the value to `body` without copying it; see ``GDBMDatabase/visitValueWithoutTrailingNUL(forKey:_:)``.
+    ///
+    /// - Returns: Whether the key was found.
+    public func visitValueWithoutTrailingNUL(
         forKey key: UnsafeRawBufferPointer,
         preferredHandle: Int,
-        _ body: (UnsafeRawBufferPointer) -> R
-    ) throws(GDBMError) -> R? {
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(GDBMError) -> Bool {
         let count = slots.count
-        var outcome: Result<R?, GDBMError>?
+        var outcome: Result<Bool, GDBMError>?
         for offset in 0..<count {
             let slot = slots[(preferredHandle &+ offset) % count]
             let acquired =
                 slot.lock.withLockIfAvailable { (_) -> Void in
                     do throws(GDBMError) {
-                        outcome = .success(try slot.database.withValueWithoutTrailingNUL(forKey: key, body))
+                        outcome = .success(try slot.database.visitValueWithoutTrailingNUL(forKey: key, body))
                     } catch {
                         outcome = .failure(error)
                     }
@@ -146,7 +148,7 @@ public final class GDBMReaderPool: Sendable {
         let slot = slots[preferredHandle % count]
         slot.lock.withLock { (_) -> Void in
             do throws(GDBMError) {
-                outcome = .success(try slot.database.withValueWithoutTrailingNUL(forKey: key, body))
+                outcome = .success(try slot.database.visitValueWithoutTrailingNUL(forKey: key, body))
             } catch {
                 outcome = .failure(error)
             }

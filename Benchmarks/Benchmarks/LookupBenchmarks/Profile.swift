@@ -127,6 +127,10 @@ enum Profile {
                     )
                 )
             }
+            // ACCESSPOLICY_PROFILE_ONLY=text keeps the subjects whose label contains it (for perf record).
+            if let only = getenv("ACCESSPOLICY_PROFILE_ONLY").map({ String(cString: $0) }) {
+                subjects.removeAll { !$0.0.contains(only) }
+            }
             var floors: [String: [Double]] = [:]
             var times: [String: [Double]] = [:]
             var ratios: [String: [Double]] = [:]

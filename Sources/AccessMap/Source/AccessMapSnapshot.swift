@@ -235,13 +235,11 @@ public struct SnapshotAccessMapSource: AccessMapSource {
         return .found(value)
     }
 
-    public func withValue<R>(
+    public func visitValue(
         foldedKey: UnsafeRawBufferPointer,
-        _ body: (UnsafeRawBufferPointer) -> R
-    ) -> AccessMapSourceVisit<R> {
-        guard let value = nulMode.lookup(foldedKey, { (key) -> R? in snapshot.withValue(forKey: key, body) }) else {
-            return .notFound
-        }
-        return .found(value)
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> AccessMapSourceStatus {
+        let found = nulMode.lookup(foldedKey) { (key) -> Bool? in snapshot.withValue(forKey: key, body).map { true } }
+        return found == nil ? .notFound : .found
     }
 }

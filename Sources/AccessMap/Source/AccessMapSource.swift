@@ -11,14 +11,16 @@ public protocol AccessMapSource: Sendable {
     func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult
 
     /// Looks one key up and hands the stored value (trailing NUL removed) to `body` without copying it: the
-    /// allocation-free form of ``lookup(foldedKey:)`` for the hot path. The buffer is valid only inside `body`.
+    /// allocation-free form of ``lookup(foldedKey:)`` for the hot path. The buffer is valid only inside `body`,
+    /// which runs only when the key is found.
     ///
-    /// The default implementation calls ``lookup(foldedKey:)``; sources that can lend their storage (GDBM,
-    /// snapshot) override it.
-    func withValue<R>(
+    /// Not generic on purpose: a generic requirement called through `any AccessMapSource` looks its type metadata
+    /// up at run time on every call. The default implementation calls ``lookup(foldedKey:)``; sources that can lend
+    /// their storage (GDBM, snapshot) override it.
+    func visitValue(
         foldedKey: UnsafeRawBufferPointer,
-        _ body: (UnsafeRawBufferPointer) -> R
-    ) -> AccessMapSourceVisit<R>
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> AccessMapSourceStatus
 
     /// The source to use for one whole evaluation (one decision): a source that can switch to a new version of
     /// its map (``AutoReloadingAccessMapSource``) returns the version in service, so that every look-up of the
@@ -29,12 +31,14 @@ public protocol AccessMapSource: Sendable {
 
 extension AccessMapSource {
     /// Copies through ``lookup(foldedKey:)``.
-    public func withValue<R>(
+    public func visitValue(
         foldedKey: UnsafeRawBufferPointer,
-        _ body: (UnsafeRawBufferPointer) -> R
-    ) -> AccessMapSourceVisit<R> {
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> AccessMapSourceStatus {
         switch lookup(foldedKey: foldedKey) {
-        case .found(let value): return .found(value.withUnsafeBytes(body))
+        case .found(let value):
+            value.withUnsafeBytes(body)
+            return .found
         case .notFound: return .notFound
         case .temporaryFailure: return .temporaryFailure
         }
@@ -54,18 +58,15 @@ public enum AccessMapSourceResult: Hashable, Sendable {
     case temporaryFailure
 }
 
-/// The answer of ``AccessMapSource/withValue(foldedKey:_:)``: what the body made of the stored value, or why
-/// there was none.
-public enum AccessMapSourceVisit<Result> {
-    /// The key is stored; the body's result.
-    case found(Result)
+/// The answer of ``AccessMapSource/visitValue(foldedKey:_:)``.
+public enum AccessMapSourceStatus: Hashable, Sendable {
+    /// The key is stored (the body has seen its value).
+    case found
     /// The key is not in the map.
     case notFound
     /// The map could not be read.
     case temporaryFailure
 }
-
-extension AccessMapSourceVisit: Sendable where Result: Sendable {}
 
 /// A map with no entries: every look-up is "not found".
 ///

@@ -176,11 +176,11 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
         current.source.lookup(foldedKey: foldedKey)
     }
 
-    public func withValue<R>(
+    public func visitValue(
         foldedKey: UnsafeRawBufferPointer,
-        _ body: (UnsafeRawBufferPointer) -> R
-    ) -> AccessMapSourceVisit<R> {
-        current.source.withValue(foldedKey: foldedKey, body)
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> AccessMapSourceStatus {
+        current.source.visitValue(foldedKey: foldedKey, body)
     }
 
     /// The version in service (``current``), for one decision.

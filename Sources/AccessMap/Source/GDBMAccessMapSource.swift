@@ -64,17 +64,16 @@ public struct GDBMAccessMapSource: AccessMapSource {
         }
     }
 
-    public func withValue<R>(
+    public func visitValue(
         foldedKey: UnsafeRawBufferPointer,
-        _ body: (UnsafeRawBufferPointer) -> R
-    ) -> AccessMapSourceVisit<R> {
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> AccessMapSourceStatus {
         let handle = preferredHandle >= 0 ? preferredHandle : pool.handleForCurrentThread()
         do throws(GDBMError) {
-            let value = try nulMode.lookup(foldedKey) { (key) throws(GDBMError) in
-                try pool.withValueWithoutTrailingNUL(forKey: key, preferredHandle: handle, body)
+            let found = try nulMode.lookup(foldedKey) { (key) throws(GDBMError) -> Bool? in
+                try pool.visitValueWithoutTrailingNUL(forKey: key, preferredHandle: handle, body) ? true : nil
             }
-            guard let value else { return .notFound }
-            return .found(value)
+            return found == nil ? .notFound : .found
         } catch {
             return .temporaryFailure
         }

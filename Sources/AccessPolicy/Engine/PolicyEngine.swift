@@ -24,10 +24,14 @@ public struct PolicyEngine: Sendable {
     /// The access map.
     public let source: any AccessMapSource
 
+    /// The byte-level path of tls_client and tls_server for plain sessions and values (``TLSPeerFastPath``).
+    let tlsPeerFastPath: TLSPeerFastPath
+
     /// Creates an engine.
     public init(configuration: PolicyConfiguration = PolicyConfiguration(), source: any AccessMapSource) {
         self.configuration = configuration
         self.source = source
+        self.tlsPeerFastPath = TLSPeerFastPath(configuration: configuration)
     }
 
     /// When tls_client runs.
@@ -44,6 +48,9 @@ public struct PolicyEngine: Sendable {
     /// Reads `{verify}`, `{client_name}`, `{client_addr}`, `{cipher_bits}`, `{auth_ssf}`, `{cn_subject}`,
     /// `{cert_subject}`, `{cert_issuer}`.
     public func tlsClient(_ session: SessionMacros, phase: TLSClientPhase = .mail) -> TLSPolicyDecision {
+        if let decision = tlsPeerFastPath.decide(session, peer: TLSPeerFastPath.client, source: source) {
+            return decision
+        }
         let input = session.tokens(.verify) + [Token("$|"), Token(phase.rawValue)]
         return TLSPolicyDecision(evaluate(.tlsClient, input: input, session: session).result)
     }
@@ -51,7 +58,10 @@ public struct PolicyEngine: Sendable {
     /// tls_server: does the server we connected to meet the `TLS_Srv:` requirement for `{server_name}` /
     /// `{server_addr}`?
     public func tlsServer(_ session: SessionMacros) -> TLSPolicyDecision {
-        TLSPolicyDecision(evaluate(.tlsServer, input: session.tokens(.verify), session: session).result)
+        if let decision = tlsPeerFastPath.decide(session, peer: TLSPeerFastPath.server, source: source) {
+            return decision
+        }
+        return TLSPolicyDecision(evaluate(.tlsServer, input: session.tokens(.verify), session: session).result)
     }
 
     /// tls_rcpt: may this recipient be sent over the current connection (`TLS_Rcpt:` entries)?

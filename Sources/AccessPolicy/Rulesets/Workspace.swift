@@ -64,34 +64,37 @@ enum Workspace {
 
     /// sendmail's `arith` number reading: C `strtol(text, NULL, 0)` (decimal, `0x` hex, `0` octal, leading
     /// sign, stops at the first bad character, clamps on overflow, 0 when nothing parses).
-    static func strtol(_ text: String) -> Int {
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count && Tokenizer.isSpace(bytes[i]) { i += 1 }
+    static func strtol(_ text: String) -> Int { strtol(bytes: text.utf8) }
+
+    /// ``strtol(_:)`` on bytes (the allocation-free form for the hot path).
+    static func strtol<C: Collection<UInt8>>(bytes: C) -> Int {
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        while i < end && Tokenizer.isSpace(bytes[i]) { i = bytes.index(after: i) }
         var negative = false
-        if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) {
+        if i < end && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) {
             negative = bytes[i] == UInt8(ascii: "-")
-            i += 1
+            i = bytes.index(after: i)
         }
         var base = 10
-        if i < bytes.count && bytes[i] == UInt8(ascii: "0") {
-            if i + 2 < bytes.count && (bytes[i + 1] | 0x20) == UInt8(ascii: "x")
-                && (digitValue(bytes[i + 2]) ?? 99) < 16
-            {
+        if i < end && bytes[i] == UInt8(ascii: "0") {
+            let x = bytes.index(after: i)
+            let digit = x < end ? bytes.index(after: x) : end
+            if digit < end && (bytes[x] | 0x20) == UInt8(ascii: "x") && (digitValue(bytes[digit]) ?? 99) < 16 {
                 base = 16
-                i += 2
+                i = digit
             } else {
                 base = 8
             }
         }
         var value: Int = 0
         var overflow = false
-        while i < bytes.count, let digit = digitValue(bytes[i]), digit < base {
+        while i < end, let digit = digitValue(bytes[i]), digit < base {
             let (m, o1) = value.multipliedReportingOverflow(by: base)
             let (a, o2) = m.addingReportingOverflow(digit)
             if o1 || o2 { overflow = true }
             value = a
-            i += 1
+            i = bytes.index(after: i)
         }
         if overflow { return negative ? Int.min : Int.max }
         return negative ? -value : value

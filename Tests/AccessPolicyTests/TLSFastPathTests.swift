@@ -1,0 +1,227 @@
+import AccessMap
+import Foundation
+import GDBMStore
+import Testing
+
+@testable import AccessPolicy
+
+/// The byte-level tls_client/tls_server path (`TLSPeerFastPath`) must give the general engine's decision whenever it
+/// answers at all. Random maps, sessions and configurations; the general engine is the one checked against sendmail.
+@Suite struct TLSFastPathTests {
+    /// A small deterministic generator (SplitMix64).
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        mutating func pick<T>(_ list: [T]) -> T { list[below(list.count)] }
+        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    }
+
+    static let labels = ["mx", "Mail", "a", "b-2", "x_y", "tmpf", "example", "NET", "org"]
+    static let values = [
+        "VERIFY", "VERIFY:128", "ENCR:112", "ENCR:256", "PERM+VERIFY:112", "TEMP+ENCR:64", "VERIFY+CN", "verify+cn",
+        "VERIFY:128+CN", "ENCR:0x80", "ENCR:0128", "ENCR:abc", "VERIFY:128+CN:foo", "VERIFY+CS:x", "SKIP", "skip", "?",
+        " ? ", "", "OK", "RELAY", "PERM+FOO", "VERIFY+", "VERIFY++CN", "VERIFY:128+CN++CN", "VERIFY <TMPF>", "TMPF",
+        "VERIFY (comment)", "\"q\"", "ENCR:%0", "ENCR:112 ", "  VERIFY", "VERIFY\tfoo", "ENCR:112+CN", "PERM+VERIFY+CN",
+        "TEMP+VERIFY:999999999999999999999999", "FOO:12", "ENCR:", "ENCR::", "VERIFY:+CN", "PERM+ENCR:512+CN",
+        "TEMP+VERIFY", "Verify:56", "encr:40000", "VERIFY:-1", "ENCR:1+CI:x", "VERIFY+CITag:ci", "PERM+", "+VERIFY",
+        "VERIFY:1:2", "VERIFY+cn+", "ENCR:2 +CN",
+    ]
+    static let verifies = [
+        "", "OK", "ok", "TRUSTED", "FAIL", "NO", "NONE", "NOT", "CLEAR", "TEMP", "SOFTWARE", "PROTOCOL", "CONFIG",
+        "DANE_FAIL", "x y", " ", "<OK>", "fail", "Foo-1",
+    ]
+    static let bits = ["", "256", "128", "56", "0128", "0x80", "abc", " 256", "0", "112", "99999999999999999999999"]
+
+    static func host(_ r: inout Random) -> String {
+        (0..<(1 + r.below(3))).map { _ in r.pick(labels) }.joined(separator: ".")
+    }
+
+    static func address(_ r: inout Random) -> String {
+        if r.chance(10) { return "IPv6:2001:db8:\(r.below(3)):\(r.below(3))" }
+        return "10.\(r.below(3)).\(r.below(3)).\(r.below(4))"
+    }
+
+    static func name(_ r: inout Random) -> String {
+        switch r.below(20) {
+        case 0: return "[\(address(&r))]"
+        case 1:
+            return r.pick(["a..b", ".a", "a.", "", "h\\i", "x y", "[IPv6:2001:db8::1]", "é.example", "[a.b]", "[]"])
+        case 2: return "[" + host(&r) + "]"
+        default: return host(&r)
+        }
+    }
+
+    /// Keys the sessions can hit: names and parents, `.parent`, bracketed forms, addresses and prefixes, bare tags.
+    static func map(_ r: inout Random, nul: Bool) -> [[UInt8]: [UInt8]] {
+        var entries: [[UInt8]: [UInt8]] = [:]
+        for _ in 0..<(10 + r.below(40)) {
+            let tag = r.pick(["TLS_Clt:", "TLS_Srv:", "tls_clt:", "Connect:"])
+            var key: String
+            switch r.below(10) {
+            case 0: key = ""
+            case 1: key = "." + host(&r)
+            case 2:
+                let a = address(&r).split(separator: ".")
+                key = "[" + a.prefix(1 + r.below(a.count)).joined(separator: ".") + "]"
+            case 3, 4:
+                let a = address(&r).split(separator: ".")
+                key = a.prefix(1 + r.below(a.count)).joined(separator: ".")
+            default: key = host(&r)
+            }
+            var bytes = Array((tag + key).utf8).map(Token.asciiLowercased)
+            if nul { bytes.append(0) }
+            var value = Array(r.pick(values).utf8)
+            if r.chance(5) { value.append(0) }
+            entries[bytes] = value
+        }
+        return entries
+    }
+
+    static func configuration(_ r: inout Random) -> PolicyConfiguration {
+        var options: AccessLookupOptions = []
+        if r.chance(40) { options.insert(.lookupDotDomain) }
+        if r.chance(40) { options.insert(.skip) }
+        var configuration = PolicyConfiguration(
+            features: PolicyFeatures(tlsPermanentErrors: r.chance(30), accessLookup: options)
+        )
+        if r.chance(15) { configuration.add(["FOO"], to: "Tls") }
+        if r.chance(15) { configuration.add(["TEMP"], to: "TlsVerified") }
+        return configuration
+    }
+
+    static func session(_ r: inout Random, server: Bool) -> SessionMacros {
+        var s = SessionMacros()
+        let name = self.name(&r)
+        s[server ? .serverName : .clientName] = name
+        s[server ? .serverAddr : .clientAddr] =
+            r.chance(5) ? r.pick(["", "10..1", "IPv6:2001:db8::1", ":1"]) : address(&r)
+        if !r.chance(5) { s[.verify] = r.pick(verifies) }
+        if r.chance(80) { s[.cipherBits] = r.pick(bits) }
+        if r.chance(30) { s[.authSSF] = r.pick(bits) }
+        switch r.below(4) {
+        case 0: break
+        case 1: s[.cnSubject] = name
+        case 2: s[.cnSubject] = name.uppercased()
+        default: s[.cnSubject] = r.pick(["other.example", "a b", "*.example", "", "mx"])
+        }
+        if r.chance(20) { s[.certIssuer] = "CN=ci" }
+        return s
+    }
+
+    /// The general engine's decision.
+    static func general(_ engine: PolicyEngine, _ s: SessionMacros, server: Bool) -> TLSPolicyDecision {
+        let run =
+            server
+            ? engine.run(.tlsServer, input: s.tokens(.verify), session: s)
+            : engine.run(.tlsClient, input: s.tokens(.verify) + [Token("$|"), Token("MAIL")], session: s)
+        return TLSPolicyDecision(run!.result)
+    }
+
+    @Test func fastPathAgreesWithTheGeneralEngine() throws {
+        let directory = try Support.makeDirectory("fastpath")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var r = Random(state: 20_261_122)
+        var answered = 0
+        var total = 0
+        var kinds: [String: Int] = [:]
+        for round in 0..<120 {
+            let nul = r.chance(20)
+            let entries = Self.map(&r, nul: nul)
+            let configuration = Self.configuration(&r)
+            let path = directory.appendingPathComponent("m\(round).db").path
+            let db = try GDBMDatabase(path: path, mode: .truncate)
+            for (key, value) in entries { _ = try db.store(value, forKey: key, replace: true) }
+            try db.close()
+            let sources: [(String, any AccessMapSource)] = [
+                ("memory", TemporaryFailureInjectingSource(base: InMemoryAccessMapSource(foldedEntries: entries))),
+                ("snapshot", SnapshotAccessMapSource(AccessMapSnapshot(records: entries.map { ($0.key, $0.value) }))),
+                ("gdbm", try GDBMAccessMapSource(path: path, handleCount: 1)),
+            ]
+            for (label, source) in sources {
+                let engine = PolicyEngine(configuration: configuration, source: source)
+                for _ in 0..<60 {
+                    let server = r.chance(30)
+                    let s = Self.session(&r, server: server)
+                    let peer = server ? TLSPeerFastPath.server : TLSPeerFastPath.client
+                    let expected = Self.general(engine, s, server: server)
+                    total += 1
+                    if let fast = engine.tlsPeerFastPath.decide(s, peer: peer, source: source) {
+                        answered += 1
+                        if case .reject = fast {
+                            kinds["reject", default: 0] += 1
+                        } else {
+                            kinds["accept", default: 0] += 1
+                        }
+                        #expect(
+                            fast == expected,
+                            "\(label) round \(round): \(s.all) map \(entries.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) })"
+                        )
+                    }
+                    // The public API gives the general engine's answer either way.
+                    #expect((server ? engine.tlsServer(s) : engine.tlsClient(s)) == expected)
+                }
+            }
+        }
+        // The fast path must answer a good share (the generator is mostly odd on purpose), refusals included.
+        #expect(answered * 4 > total, "fast path answered \(answered) of \(total)")
+        #expect(kinds["reject", default: 0] > 100, "\(kinds)")
+        #expect(kinds["accept", default: 0] > 100, "\(kinds)")
+    }
+
+    /// Plain sessions on a plain map: every decision comes from the fast path, and each kind of key is hit.
+    @Test func plainSessionsTakeTheFastPath() throws {
+        let source = Support.memoryMap(
+            """
+            TLS_Clt:mail.example.net VERIFY:128
+            TLS_Clt:example.org PERM+ENCR:112
+            TLS_Clt:10.1.2 VERIFY+CN
+            TLS_Clt:[192.0.2] ENCR:256
+            TLS_Clt: TEMP+VERIFY
+            """
+        )
+        let engine = PolicyEngine(source: source)
+        func decide(
+            _ name: String,
+            _ address: String,
+            verify: String = "OK",
+            bits: String = "256",
+            cn: String? = nil
+        )
+            -> TLSPolicyDecision?
+        {
+            var s = SessionMacros([.clientName: name, .clientAddr: address, .verify: verify, .cipherBits: bits])
+            if let cn { s[.cnSubject] = cn }
+            return engine.tlsPeerFastPath.decide(s, peer: TLSPeerFastPath.client, source: source)
+        }
+        #expect(decide("mail.example.net", "192.0.2.1") == .accept)
+        #expect(
+            decide("mail.example.net", "192.0.2.1", verify: "FAIL")
+                == .reject(SMTPReply(errorHost: "4.7.0", text: "454 authentication failed"))
+        )
+        #expect(decide("mx.example.org", "192.0.2.1", verify: "NONE") == .accept)
+        #expect(decide("host.other", "10.1.2.3", cn: "HOST.other") == .accept)
+        #expect(
+            decide("host.other", "10.1.2.3", cn: "x.other")
+                == .reject(SMTPReply(errorHost: "4.7.0", text: "454 CN x.other does not match host.other"))
+        )
+        #expect(decide("[192.0.2.9]", "192.0.2.9") == .accept)
+        #expect(
+            decide("other.example", "192.0.2.9", verify: "")
+                == .reject(SMTPReply(errorHost: "4.7.0", text: "403 authentication required"))
+        )
+        // Too weak: the general engine words the refusal.
+        #expect(decide("[192.0.2.9]", "192.0.2.9", bits: "128") == nil)
+        #expect(
+            engine.tlsClient(
+                SessionMacros([.clientName: "[192.0.2.9]", .clientAddr: "192.0.2.9", .verify: "OK", .cipherBits: "128"])
+            ) != .accept
+        )
+    }
+}
