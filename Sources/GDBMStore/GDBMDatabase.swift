@@ -28,7 +28,8 @@ public enum GDBMOpenMode: Hashable, Sendable {
 /// A handle is not thread-safe, so this type is not `Sendable`. To read one file from many threads, use
 /// ``GDBMReaderPool``, which keeps one handle per concurrent reader behind a lock.
 public struct GDBMDatabase: ~Copyable {
-    private let handle: OpaquePointer
+    /// The `GDBM_FILE`. Internal for ``GDBMReaderPool/Lease``, which reads through it while its slot's lock is held.
+    let handle: OpaquePointer
     private var isOpen = true
     /// The path the database was opened with.
     public let path: String
@@ -86,7 +87,7 @@ public struct GDBMDatabase: ~Copyable {
         }
     }
 
-    private func lastError(_ operation: GDBMOperation) -> GDBMError {
+    func lastError(_ operation: GDBMOperation) -> GDBMError {
         GDBMError(
             code: Int32(gdbm_last_errno(handle)),
             systemErrno: gdbm_last_syserr(handle),

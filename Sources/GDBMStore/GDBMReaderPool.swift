@@ -1,3 +1,4 @@
+internal import CGDBM
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ public final class GDBMReaderPool: Sendable {
     /// `@unchecked Sendable` is sound here: `database` is only ever touched inside `lock.withLock` /
     /// `lock.withLockIfAvailable` (see ``GDBMReaderPool/withDatabase(_:)``), so no two threads use the handle at
     /// once, and the handle itself has no thread affinity.
-    private final class Slot: @unchecked Sendable {
+    final class Slot: @unchecked Sendable {
         let lock = Mutex<Void>(())
         let database: GDBMDatabase
         init(_ database: consuming GDBMDatabase) { self.database = database }
@@ -154,6 +155,66 @@ public final class GDBMReaderPool: Sendable {
             }
         }
         return try outcome!.get()
+    }
+
+    /// Exclusive use of one pool handle for the length of a closure (``withLease(preferredHandle:_:)``): look-ups
+    /// through it take no lock and touch no reference count.
+    ///
+    /// Valid only inside the closure it was handed to, on that thread; do not keep it.
+    public struct Lease: Sendable {
+        // Unmanaged and a raw handle: the pool keeps the slot (and its open handle) alive, and the lease lives only
+        // inside `withLease`, which the caller runs on a pool it holds. So a look-up touches no reference count: no
+        // cache line shared between threads is written.
+        let slot: Unmanaged<Slot>
+        /// The slot's `GDBM_FILE` (`OpaquePointer` is not `Sendable`; the address is, and only this lease's holder
+        /// uses it while it holds the slot's lock).
+        let handle: UInt
+
+        init(slot: Slot) {
+            self.slot = Unmanaged.passUnretained(slot)
+            self.handle = UInt(bitPattern: slot.database.handle)
+        }
+
+        /// See ``GDBMDatabase/visitValueWithoutTrailingNUL(forKey:_:)``.
+        @inline(__always)
+        public func visitValueWithoutTrailingNUL(
+            forKey key: UnsafeRawBufferPointer,
+            _ body: (UnsafeRawBufferPointer) -> Void
+        ) throws(GDBMError) -> Bool {
+            guard let size = Int32(exactly: key.count) else {
+                throw slot._withUnsafeGuaranteedRef { slot in
+                    GDBMError(kind: .tooLarge, path: slot.database.path, operation: .fetch)
+                }
+            }
+            let file = OpaquePointer(bitPattern: handle)
+            let keyDatum = datum(
+                dptr: UnsafeMutablePointer(mutating: key.baseAddress?.assumingMemoryBound(to: CChar.self)),
+                dsize: size
+            )
+            let value = gdbm_fetch(file, keyDatum)
+            guard let pointer = value.dptr else {
+                let code = Int32(gdbm_last_errno(file))
+                if code == GDBM_ITEM_NOT_FOUND || code == GDBM_NO_ERROR { return false }
+                throw slot._withUnsafeGuaranteedRef { $0.database.lastError(.fetch) }
+            }
+            defer { free(pointer) }
+            var count = Int(value.dsize)
+            if count > 0 && pointer[count - 1] == 0 { count -= 1 }
+            body(UnsafeRawBufferPointer(start: pointer, count: count))
+            return true
+        }
+    }
+
+    /// Runs `body` holding one handle's lock: the preferred one when it is free, else any free one, else waits for
+    /// the preferred one. For a whole decision's look-ups: one lock instead of one per look-up.
+    public func withLease(preferredHandle: Int, _ body: (Lease) -> Void) {
+        let count = slots.count
+        for offset in 0..<count {
+            let slot = slots[(preferredHandle &+ offset) % count]
+            if slot.lock.withLockIfAvailable({ (_) -> Void in body(Lease(slot: slot)) }) != nil { return }
+        }
+        let slot = slots[preferredHandle % count]
+        slot.lock.withLock { (_) -> Void in body(Lease(slot: slot)) }
     }
 
     /// Looks a key up; see ``GDBMDatabase/withValue(forKey:_:)``.

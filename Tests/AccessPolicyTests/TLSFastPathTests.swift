@@ -58,6 +58,44 @@ import Testing
         }
     }
 
+    static let users = ["joe", "Ann", "a.b", "joe+x", "joe+x+y", "b-2"]
+
+    static func recipient(_ r: inout Random) -> String {
+        switch r.below(16) {
+        case 0:
+            return r.pick([
+                "", "joe", "<>", "@x", "joe@", "joe@@x", "+x@a", "joe.@a", "joe@a..b", "joe @a", "<joe@a",
+                "joe@localhost", "\"j\"@a",
+            ])
+        case 1: return "<\(r.pick(users))@\(host(&r))>"
+        case 2: return "\(r.pick(users))@\(host(&r))."
+        case 3: return "\(r.pick(users))@[\(address(&r))]"
+        case 4: return "\(r.pick(users))@\(host(&r)).."
+        default: return "\(r.pick(users))@\(host(&r))"
+        }
+    }
+
+    /// `TLS_Rcpt:` keys the recipients can hit.
+    static func recipientMap(_ r: inout Random, nul: Bool) -> [[UInt8]: [UInt8]] {
+        var entries: [[UInt8]: [UInt8]] = [:]
+        for _ in 0..<(10 + r.below(40)) {
+            var key: String
+            switch r.below(8) {
+            case 0: key = ""
+            case 1: key = "\(r.pick(users))@"
+            case 2: key = "\(r.pick(["joe", "Ann", "a.b"]))+*@" + (r.chance(50) ? host(&r) : "")
+            case 3: key = "\(r.pick(users))@\(host(&r))"
+            case 4: key = "." + host(&r)
+            case 5: key = "[" + address(&r) + "]"
+            default: key = host(&r)
+            }
+            var bytes = Array(("TLS_Rcpt:" + key).utf8).map(Token.asciiLowercased)
+            if nul { bytes.append(0) }
+            entries[bytes] = Array(r.pick(values).utf8)
+        }
+        return entries
+    }
+
     /// Keys the sessions can hit: names and parents, `.parent`, bracketed forms, addresses and prefixes, bare tags.
     static func map(_ r: inout Random, nul: Bool) -> [[UInt8]: [UInt8]] {
         var entries: [[UInt8]: [UInt8]] = [:]
@@ -124,6 +162,54 @@ import Testing
         return TLSPolicyDecision(run!.result)
     }
 
+    @Test func recipientFastPathAgreesWithTheGeneralEngine() throws {
+        let directory = try Support.makeDirectory("fastpath-rcpt")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var r = Random(state: 4_711)
+        var answered = 0
+        var total = 0
+        var kinds: [String: Int] = [:]
+        for round in 0..<100 {
+            let entries = Self.recipientMap(&r, nul: r.chance(20))
+            let configuration = Self.configuration(&r)
+            let path = directory.appendingPathComponent("m\(round).db").path
+            let db = try GDBMDatabase(path: path, mode: .truncate)
+            for (key, value) in entries { _ = try db.store(value, forKey: key, replace: true) }
+            try db.close()
+            let sources: [(String, any AccessMapSource)] = [
+                ("memory", TemporaryFailureInjectingSource(base: InMemoryAccessMapSource(foldedEntries: entries))),
+                ("snapshot", SnapshotAccessMapSource(AccessMapSnapshot(records: entries.map { ($0.key, $0.value) }))),
+                ("gdbm", try GDBMAccessMapSource(path: path, handleCount: 1)),
+            ]
+            for (label, source) in sources {
+                let engine = PolicyEngine(configuration: configuration, source: source)
+                for _ in 0..<60 {
+                    let s = Self.session(&r, server: true)
+                    let recipient = Self.recipient(&r)
+                    let run = engine.run(.tlsRecipient, input: Tokenizer.tokenize(recipient), session: s)
+                    let expected = TLSPolicyDecision(run!.result)
+                    total += 1
+                    if let fast = engine.tlsPeerFastPath.decideRecipient(recipient, session: s, in: source) {
+                        answered += 1
+                        if case .reject = fast {
+                            kinds["reject", default: 0] += 1
+                        } else {
+                            kinds["accept", default: 0] += 1
+                        }
+                        #expect(
+                            fast == expected,
+                            "\(label) round \(round): \(recipient) \(s.all) map \(entries.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) })"
+                        )
+                    }
+                    #expect(engine.tlsRecipient(recipient, session: s) == expected)
+                }
+            }
+        }
+        #expect(answered * 4 > total, "fast path answered \(answered) of \(total)")
+        #expect(kinds["reject", default: 0] > 100, "\(kinds)")
+        #expect(kinds["accept", default: 0] > 100, "\(kinds)")
+    }
+
     @Test func fastPathAgreesWithTheGeneralEngine() throws {
         let directory = try Support.makeDirectory("fastpath")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -152,7 +238,7 @@ import Testing
                     let peer = server ? TLSPeerFastPath.server : TLSPeerFastPath.client
                     let expected = Self.general(engine, s, server: server)
                     total += 1
-                    if let fast = engine.tlsPeerFastPath.decide(s, peer: peer, source: source) {
+                    if let fast = engine.tlsPeerFastPath.decide(s, peer: peer, in: source) {
                         answered += 1
                         if case .reject = fast {
                             kinds["reject", default: 0] += 1
@@ -198,7 +284,7 @@ import Testing
         {
             var s = SessionMacros([.clientName: name, .clientAddr: address, .verify: verify, .cipherBits: bits])
             if let cn { s[.cnSubject] = cn }
-            return engine.tlsPeerFastPath.decide(s, peer: TLSPeerFastPath.client, source: source)
+            return engine.tlsPeerFastPath.decide(s, peer: TLSPeerFastPath.client, in: source)
         }
         #expect(decide("mail.example.net", "192.0.2.1") == .accept)
         #expect(

@@ -77,6 +77,44 @@ enum Profile {
                     )
                 )
             }
+            // Reading the sessions' macros only (no map): the cost of touching 50,000 sessions' memory in turn.
+            let sessionList = ctx.tlsClientSessions
+            subjects.append(
+                (
+                    "tls_client sessions read only", chains,
+                    { s in
+                        let session = sessionList[s % sessionList.count]
+                        blackHole(
+                            (session[.clientName]?.utf8.count ?? 0) + (session[.clientAddr]?.utf8.count ?? 0)
+                                + (session[.verify]?.utf8.count ?? 0) + (session[.cipherBits]?.utf8.count ?? 0)
+                        )
+                    }
+                )
+            )
+            // The key chains alone through the source's pinned, allocation-free look-up (no engine): what the map
+            // layer adds to raw gdbm_fetch.
+            for (label, source) in sources {
+                subjects.append(
+                    (
+                        "tls_client chain (source visitValue) \(label)", chains,
+                        { s in
+                            let c = s % chains.count
+                            source.withPinnedSource { pinned in
+                                chains.bytes.withUnsafeBytes { bytes in
+                                    for k in Int(chains.chainStart[c])..<Int(chains.chainStart[c + 1]) {
+                                        let key = UnsafeRawBufferPointer(
+                                            rebasing: bytes[Int(chains.keyStart[k])..<Int(chains.keyStart[k + 1])]
+                                        )
+                                        if pinned.visitValue(foldedKey: key, { blackHole($0.count) }) == .found {
+                                            break
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    )
+                )
+            }
             for (label, engine) in clientEngines {
                 let sessions = ctx.tlsClientSessions
                 subjects.append(
@@ -154,6 +192,8 @@ enum Profile {
                         + "\(format2(median(ratios[label]!))) |"
                 )
             }
+            // ACCESSPOLICY_PROFILE_SCALING=0 skips the two-thread part.
+            if getenv("ACCESSPOLICY_PROFILE_SCALING").map({ String(cString: $0) }) == "0" { exit(0) }
             // Two threads against one (wall clock): C floor and the decisions.
             func wall(_ threads: Int, _ body: @escaping @Sendable (Int) -> Void) -> Double {
                 let start = cfloor_now()

@@ -27,6 +27,11 @@ public protocol AccessMapSource: Sendable {
     /// decision sees the same map and pays for the switch check once. Other sources return themselves (the
     /// default).
     func pinned() -> any AccessMapSource
+
+    /// Runs `body` with the source to use for one whole decision, like ``pinned()`` but scoped: a source may
+    /// hold resources for the length of the call (a GDBM source holds one handle's lock, so its look-ups neither
+    /// lock nor touch reference counts). The source handed to `body` is valid only inside it: do not keep it.
+    func withPinnedSource(_ body: (any AccessMapSource) -> Void)
 }
 
 extension AccessMapSource {
@@ -43,6 +48,9 @@ extension AccessMapSource {
         case .temporaryFailure: return .temporaryFailure
         }
     }
+
+    /// Runs `body` with ``pinned()``.
+    public func withPinnedSource(_ body: (any AccessMapSource) -> Void) { body(pinned()) }
 
     /// Returns `self`: the source does not change between look-ups.
     public func pinned() -> any AccessMapSource { self }

@@ -183,6 +183,12 @@ public final class AutoReloadingAccessMapSource: AccessMapSource {
         current.source.visitValue(foldedKey: foldedKey, body)
     }
 
+    /// The version in service (``current``) for the whole of `body`.
+    public func withPinnedSource(_ body: (any AccessMapSource) -> Void) {
+        let version = current
+        version.source.withPinnedSource(body)
+    }
+
     /// The version in service (``current``), for one decision.
     public func pinned() -> any AccessMapSource { current.source.pinned() }
 

@@ -79,7 +79,56 @@ public struct GDBMAccessMapSource: AccessMapSource {
         }
     }
 
+    /// Holds the calling thread's pool handle for the whole of `body` (one lock per decision, not per look-up).
+    public func withPinnedSource(_ body: (any AccessMapSource) -> Void) {
+        let handle = preferredHandle >= 0 ? preferredHandle : pool.handleForCurrentThread()
+        pool.withLease(preferredHandle: handle) { lease in body(LeasedGDBMSource(lease: lease, nulMode: nulMode)) }
+    }
+
     /// The same map with the calling thread's pool handle chosen once for a whole decision
     /// (``GDBMStore/GDBMReaderPool/handleForCurrentThread()``).
     public func pinned() -> any AccessMapSource { GDBMAccessMapSource(pinning: self) }
+}
+
+/// A GDBM map through one leased pool handle (``GDBMAccessMapSource/withPinnedSource(_:)``): valid only inside
+/// that call.
+struct LeasedGDBMSource: AccessMapSource {
+    let lease: GDBMReaderPool.Lease
+    // Unmanaged: the GDBM source that made this lease holds the mode for longer than the lease lives, and a
+    // look-up then touches no reference count.
+    let nulMode: Unmanaged<NULTerminationMode>
+
+    init(lease: GDBMReaderPool.Lease, nulMode: NULTerminationMode) {
+        self.lease = lease
+        self.nulMode = Unmanaged.passUnretained(nulMode)
+    }
+
+    func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
+        var value: [UInt8] = []
+        switch visitValue(foldedKey: foldedKey, { value = Array($0) }) {
+        case .found: return .found(value)
+        case .notFound: return .notFound
+        case .temporaryFailure: return .temporaryFailure
+        }
+    }
+
+    func visitValue(
+        foldedKey: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> AccessMapSourceStatus {
+        nulMode._withUnsafeGuaranteedRef { mode in
+            do throws(GDBMError) {
+                let found = try mode.lookup(foldedKey) { (key) throws(GDBMError) -> Bool? in
+                    try lease.visitValueWithoutTrailingNUL(forKey: key, body) ? true : nil
+                }
+                return found == nil ? .notFound : .found
+            } catch {
+                return .temporaryFailure
+            }
+        }
+    }
+
+    func pinned() -> any AccessMapSource { self }
+
+    func withPinnedSource(_ body: (any AccessMapSource) -> Void) { body(self) }
 }

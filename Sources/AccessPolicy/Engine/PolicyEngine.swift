@@ -48,7 +48,7 @@ public struct PolicyEngine: Sendable {
     /// Reads `{verify}`, `{client_name}`, `{client_addr}`, `{cipher_bits}`, `{auth_ssf}`, `{cn_subject}`,
     /// `{cert_subject}`, `{cert_issuer}`.
     public func tlsClient(_ session: SessionMacros, phase: TLSClientPhase = .mail) -> TLSPolicyDecision {
-        if let decision = tlsPeerFastPath.decide(session, peer: TLSPeerFastPath.client, source: source) {
+        if let decision = tlsPeerFastPath.decide(session, peer: TLSPeerFastPath.client, in: source) {
             return decision
         }
         let input = session.tokens(.verify) + [Token("$|"), Token(phase.rawValue)]
@@ -58,7 +58,7 @@ public struct PolicyEngine: Sendable {
     /// tls_server: does the server we connected to meet the `TLS_Srv:` requirement for `{server_name}` /
     /// `{server_addr}`?
     public func tlsServer(_ session: SessionMacros) -> TLSPolicyDecision {
-        if let decision = tlsPeerFastPath.decide(session, peer: TLSPeerFastPath.server, source: source) {
+        if let decision = tlsPeerFastPath.decide(session, peer: TLSPeerFastPath.server, in: source) {
             return decision
         }
         return TLSPolicyDecision(evaluate(.tlsServer, input: session.tokens(.verify), session: session).result)
@@ -66,7 +66,12 @@ public struct PolicyEngine: Sendable {
 
     /// tls_rcpt: may this recipient be sent over the current connection (`TLS_Rcpt:` entries)?
     public func tlsRecipient(_ recipient: String, session: SessionMacros) -> TLSPolicyDecision {
-        TLSPolicyDecision(evaluate(.tlsRecipient, input: Tokenizer.tokenize(recipient), session: session).result)
+        if let decision = tlsPeerFastPath.decideRecipient(recipient, session: session, in: source) {
+            return decision
+        }
+        return TLSPolicyDecision(
+            evaluate(.tlsRecipient, input: Tokenizer.tokenize(recipient), session: session).result
+        )
     }
 
     /// try_tls: should the client issue STARTTLS to `{server_name}` / `{server_addr}`?

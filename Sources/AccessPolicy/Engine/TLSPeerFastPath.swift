@@ -44,19 +44,27 @@ struct TLSPeerFastPath: Sendable {
 
     /// The peer macros of one ruleset.
     struct Peer {
-        var name: MacroName
-        var address: MacroName
+        var name: HotMacros.Slot
+        var address: HotMacros.Slot
         var tag: AccessTag
     }
 
     static let client = Peer(name: .clientName, address: .clientAddr, tag: .tlsClient)
     static let server = Peer(name: .serverName, address: .serverAddr, tag: .tlsServer)
 
-    /// The decision, or `nil` when the general engine must answer.
+    /// The decision on the map's version in service (``AccessMap/AccessMapSource/withPinnedSource(_:)``), or `nil`
+    /// when the general engine must answer.
+    func decide(_ session: SessionMacros, peer: Peer, in source: any AccessMapSource) -> TLSPolicyDecision? {
+        var decision: TLSPolicyDecision? = nil
+        source.withPinnedSource { pinned in decision = decide(session, peer: peer, source: pinned) }
+        return decision
+    }
+
+    /// The decision on a pinned source, or `nil` when the general engine must answer.
     func decide(_ session: SessionMacros, peer: Peer, source: any AccessMapSource) -> TLSPolicyDecision? {
-        let name = session[peer.name] ?? ""
-        let address = session[peer.address] ?? ""
-        let verify = session[.verify] ?? ""
+        let name = session.hot[peer.name] ?? ""
+        let address = session.hot[peer.address] ?? ""
+        let verify = session.hot.verify ?? ""
         guard name.utf8.count <= Self.maximumMacro, address.utf8.count <= Self.maximumMacro,
             verify.utf8.count <= Self.maximumMacro
         else { return nil }
@@ -80,7 +88,7 @@ struct TLSPeerFastPath: Sendable {
 
             var key = KeyBuilder(area: keyArea, tag: peer.tag)
             let found: Found
-            switch chain(&key, shape: shape, name: nameBytes, address: addressBytes, source: source.pinned()) {
+            switch chain(&key, shape: shape, name: nameBytes, address: addressBytes, source: source) {
             case .found(let value): found = value
             case .notFound: return .accept
             case .giveUp: return nil
@@ -91,9 +99,11 @@ struct TLSPeerFastPath: Sendable {
 
     // MARK: - The key chain
 
-    private enum ChainOutcome {
+    /// The answer of one look-up or one search.
+    enum Lookup {
         case found(Found)
         case notFound
+        /// Not for this path (temporary failure, a value that is not plain, a key too long).
         case giveUp
     }
 
@@ -104,91 +114,97 @@ struct TLSPeerFastPath: Sendable {
         name: UnsafeRawBufferPointer,
         address: UnsafeRawBufferPointer,
         source: any AccessMapSource
-    ) -> ChainOutcome {
-        // D: the name and its parents (bracketed literals lose their last part inside the brackets).
-        domain: do {
-            var end = name.count - 1  // bracketed: the key is name[0..<end] + `]`
-            var start = 0  // plain: the key is name[start...]
-            while true {
-                let outcome: Lookup
-                switch shape {
-                case .plain: outcome = lookup(&key, UnsafeRawBufferPointer(rebasing: name[start...]), source)
-                case .bracketed:
-                    outcome = lookup(&key, UnsafeRawBufferPointer(rebasing: name[0..<end]), closeBracket: true, source)
-                }
-                var result = outcome
-                if case .notFound = result, lookupDotDomain {
-                    // `.parent`: from the first dot of this key (one with something on both sides).
-                    switch shape {
-                    case .plain:
-                        if let dot = Self.firstDot(name, start..<name.count) {
-                            result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[dot...]), source)
-                        }
-                    case .bracketed:
-                        if let dot = Self.firstDot(name, 1..<end) {
-                            result = lookup(
-                                &key,
-                                UnsafeRawBufferPointer(rebasing: name[dot..<end]),
-                                closeBracket: true,
-                                source
-                            )
-                        }
-                    }
-                }
-                switch result {
-                case .found(let value):
-                    if skip && value.isSkip { break domain }
-                    return .found(value)
-                case .giveUp: return .giveUp
-                case .notFound: break
-                }
-                switch shape {
-                case .plain:
-                    guard let dot = Self.firstDot(name, start..<name.count) else { break domain }
-                    start = dot + 1
-                case .bracketed:
-                    guard let dot = Self.lastDot(name, 1..<end) else { break domain }
-                    end = dot
-                }
-            }
-        }
+    ) -> Lookup {
+        let domain = domainSearch(&key, shape: shape, name: name, source: source)
+        guard case .notFound = domain else { return domain }
         // A: the address and its shorter prefixes.
         var end = address.count
-        address: while true {
+        while true {
             switch lookup(&key, UnsafeRawBufferPointer(rebasing: address[0..<end]), source) {
             case .found(let value):
-                if skip && value.isSkip { break address }
+                if skip && value.isSkip { return lookup(&key, Self.empty, source) }
                 return .found(value)
             case .giveUp: return .giveUp
             case .notFound: break
             }
             var i = end - 1
             while i > 0 && address[i] != UInt8(ascii: ".") && address[i] != UInt8(ascii: ":") { i -= 1 }
-            guard i > 0 else { break address }
+            guard i > 0 else { break }
             end = i
         }
         // The bare tag.
-        switch lookup(&key, UnsafeRawBufferPointer(start: nil, count: 0), source) {
-        case .found(let value): return .found(value)
-        case .giveUp: return .giveUp
-        case .notFound: return .notFound
+        return lookup(&key, Self.empty, source)
+    }
+
+    static var empty: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
+
+    /// D: the name and its parents (a bracketed literal loses its last part inside the brackets), each followed by
+    /// `.parent` with `lookupdotdomain`; a `SKIP` hit with `skip` ends the search as not found.
+    func domainSearch(
+        _ key: inout KeyBuilder,
+        shape: HostShape,
+        name: UnsafeRawBufferPointer,
+        source: any AccessMapSource
+    ) -> Lookup {
+        var end = name.count - 1  // bracketed: the key is name[0..<end] + `]`
+        var start = 0  // plain: the key is name[start...]
+        while true {
+            var result: Lookup
+            switch shape {
+            case .plain: result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[start...]), source)
+            case .bracketed:
+                result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[0..<end]), closeBracket: true, source)
+            }
+            if case .notFound = result, lookupDotDomain {
+                // `.parent`: from the first dot of this key (one with something on both sides).
+                switch shape {
+                case .plain:
+                    if let dot = Self.firstDot(name, start..<name.count) {
+                        result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[dot...]), source)
+                    }
+                case .bracketed:
+                    if let dot = Self.firstDot(name, 1..<end) {
+                        result = lookup(
+                            &key,
+                            UnsafeRawBufferPointer(rebasing: name[dot..<end]),
+                            closeBracket: true,
+                            source
+                        )
+                    }
+                }
+            }
+            switch result {
+            case .found(let value):
+                if skip && value.isSkip { return .notFound }
+                return .found(value)
+            case .giveUp: return .giveUp
+            case .notFound: break
+            }
+            switch shape {
+            case .plain:
+                guard let dot = Self.firstDot(name, start..<name.count) else { return .notFound }
+                start = dot + 1
+            case .bracketed:
+                guard let dot = Self.lastDot(name, 1..<end) else { return .notFound }
+                end = dot
+            }
         }
     }
 
-    private enum Lookup {
-        case found(Found)
-        case notFound
-        case giveUp
-    }
-
     /// One key (tag, `:`, the part, `]` when asked) through the map; the value is read in place.
-    private func lookup(
+    @inline(__always)
+    func lookup(
         _ key: inout KeyBuilder,
         _ part: UnsafeRawBufferPointer,
         closeBracket: Bool = false,
         _ source: any AccessMapSource
     ) -> Lookup {
         guard let folded = key.build(part, closeBracket: closeBracket) else { return .giveUp }
+        return lookup(folded: folded, source)
+    }
+
+    /// One built key through the map.
+    func lookup(folded: UnsafeRawBufferPointer, _ source: any AccessMapSource) -> Lookup {
         var value = Found()
         let status = source.visitValue(foldedKey: folded) { bytes in value = Found(parsing: bytes, tlsWords: tlsWords) }
         switch status {
@@ -203,12 +219,14 @@ struct TLSPeerFastPath: Sendable {
 
     // MARK: - TLS_connection on a plain requirement
 
-    private func judge(
+    func judge(
         _ found: Found,
         verify: UnsafeRawBufferPointer?,
         session: SessionMacros,
         peerName: String
     ) -> TLSPolicyDecision? {
+        // A handshake failure refuses whatever the requirement: its text comes from the general engine.
+        if let word = verify, Self.isHandshakeFailure(word) { return nil }
         guard let severity = found.severity else { return .accept }  // not a requirement
         let (code, status): (Int, String)
         switch severity {
@@ -233,7 +251,8 @@ struct TLSPeerFastPath: Sendable {
             return .accept
         }
         // max({cipher_bits}, {auth_ssf}) against the requirement; a refusal's text comes from the general engine.
-        guard let cipherBits = Self.number(session[.cipherBits]), let authSSF = Self.number(session[.authSSF]) else {
+        guard let cipherBits = Self.number(session.hot.cipherBits), let authSSF = Self.number(session.hot.authSSF)
+        else {
             return nil
         }
         let strength: Int
@@ -246,7 +265,8 @@ struct TLSPeerFastPath: Sendable {
         if strength < required { return nil }
         guard found.commonNameExtension else { return .accept }
         // `+CN`: {cn_subject} must be the peer's name ({TLS_Name}), token for token, ignoring case.
-        let subject = session[.cnSubject] ?? ""
+        guard !peerName.isEmpty, Self.isPlainText(peerName) else { return nil }
+        let subject = session.hot.cnSubject ?? ""
         guard subject.utf8.count <= Self.maximumMacro, Self.isPlainText(subject) else { return nil }
         if Token.asciiCaseInsensitiveEqual(subject, peerName) { return .accept }
         // Both are plain, so their tokens print as their bytes.
@@ -300,18 +320,11 @@ struct TLSPeerFastPath: Sendable {
         /// A lone `CN` extension.
         var commonNameExtension = false
 
-        /// A word, `+` or `:` (ranges in the value).
-        private struct Piece {
-            var start: Int
-            var end: Int
-            var isWord: Bool { end - start != 1 || !Found.isOperator(byte) }
-            var byte: UInt8
-        }
-
         static func isOperator(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "+") || byte == UInt8(ascii: ":") }
 
         init() {}
 
+        /// Reads a value in place: its pieces (words, `+`, `:`) go to fixed vectors, no closure, no allocation.
         init(parsing value: UnsafeRawBufferPointer, tlsWords: [[UInt8]]) {
             var lower = 0
             var upper = value.count
@@ -321,98 +334,111 @@ struct TLSPeerFastPath: Sendable {
                 isQuestion = true
                 return
             }
-            // Split into at most 8 pieces; anything but word characters, `+` and `:` is not plain.
-            var pieces: (Piece, Piece, Piece, Piece, Piece, Piece, Piece, Piece) = (
-                Piece(start: 0, end: 0, byte: 0), Piece(start: 0, end: 0, byte: 0), Piece(start: 0, end: 0, byte: 0),
-                Piece(start: 0, end: 0, byte: 0), Piece(start: 0, end: 0, byte: 0), Piece(start: 0, end: 0, byte: 0),
-                Piece(start: 0, end: 0, byte: 0), Piece(start: 0, end: 0, byte: 0)
-            )
-            var count = 0
-            let complex: Bool = withUnsafeMutableBytes(of: &pieces) { raw in
-                let list = raw.bindMemory(to: Piece.self)
-                var i = lower
-                while i < upper {
-                    let byte = value[i]
-                    let start = i
-                    if Self.isOperator(byte) {
-                        i += 1
-                    } else if TLSPeerFastPath.isWordByte(byte) {
-                        while i < upper && TLSPeerFastPath.isWordByte(value[i]) { i += 1 }
-                    } else {
-                        return true
-                    }
-                    guard count < list.count else { return true }
-                    list[count] = Piece(start: start, end: i, byte: byte)
-                    count += 1
+            // Up to 8 pieces; anything but word characters, `+` and `:` is not plain.
+            var pieces = Pieces()
+            var i = lower
+            while i < upper {
+                let byte = value[i]
+                let start = i
+                if Self.isOperator(byte) {
+                    i += 1
+                } else if TLSPeerFastPath.isWordByte(byte) {
+                    while i < upper && TLSPeerFastPath.isWordByte(value[i]) { i += 1 }
+                } else {
+                    isComplex = true
+                    return
                 }
-                return false
+                guard pieces.count < 8 else {
+                    isComplex = true
+                    return
+                }
+                pieces.append(start, i, isWord: !Self.isOperator(byte))
             }
-            if complex {
-                isComplex = true
+            let count = pieces.count
+            if count == 1 && pieces.matches(0, "skip", in: value) { isSkip = true }
+            // [PERM+|TEMP+] word of class Tls …
+            var b = 0
+            if count >= 3 && pieces.isOperator(1, UInt8(ascii: "+"), in: value)
+                && pieces.inClass(2, tlsWords, in: value)
+                && (pieces.matches(0, "perm", in: value) || pieces.matches(0, "temp", in: value))
+            {
+                severity = pieces.matches(0, "perm", in: value) ? .permanent : .temporary
+                b = 2
+            } else if pieces.inClass(0, tlsWords, in: value) {
+                severity = .standard
+            } else {
                 return
             }
-            withUnsafeBytes(of: &pieces) { raw in
-                let p = raw.bindMemory(to: Piece.self)
-                func word(_ k: Int) -> UnsafeRawBufferPointer? {
-                    guard k < count, p[k].isWord else { return nil }
-                    return UnsafeRawBufferPointer(rebasing: value[p[k].start..<p[k].end])
-                }
-                func isOperator(_ k: Int, _ byte: UInt8) -> Bool { k < count && !p[k].isWord && p[k].byte == byte }
-                func matches(_ k: Int, _ keyword: String) -> Bool {
-                    guard let w = word(k) else { return false }
-                    return TLSPeerFastPath.equalFolded(w, keyword)
-                }
-                func inTls(_ k: Int) -> Bool {
-                    guard let w = word(k) else { return false }
-                    return tlsWords.contains { TLSPeerFastPath.equalFolded(w, $0) }
-                }
-                if count == 1 && matches(0, "SKIP") { isSkip = true }
-                // [PERM+|TEMP+] word of class Tls …
-                var b = 0
-                if count >= 3 && isOperator(1, UInt8(ascii: "+")) && inTls(2)
-                    && (matches(0, "PERM") || matches(0, "TEMP"))
-                {
-                    severity = matches(0, "PERM") ? .permanent : .temporary
-                    b = 2
-                } else if inTls(0) {
-                    severity = .standard
+            let n = count - b
+            var extensionStart: Int? = nil
+            if n == 1 && pieces.matches(b, "verify", in: value) {
+                base = .verify
+            } else if n >= 3 && pieces.matches(b, "verify", in: value)
+                && pieces.isOperator(b + 1, UInt8(ascii: "+"), in: value)
+            {
+                base = .verify
+                extensionStart = b + 2
+            } else if (n == 3 || (n >= 5 && pieces.isOperator(b + 3, UInt8(ascii: "+"), in: value)))
+                && pieces.inClass(b, tlsWords, in: value) && pieces.isOperator(b + 1, UInt8(ascii: ":"), in: value)
+            {
+                // `kind:bits`; the bits are any token (`ENCR:abc` is `ENCR:0`).
+                let bits = Workspace.strtol(bytes: pieces.bytes(b + 2, in: value))
+                if pieces.matches(b, "verify", in: value) {
+                    base = .verifyBits(bits)
+                } else if pieces.matches(b, "encr", in: value) {
+                    base = .encryption(bits)
                 } else {
-                    return
+                    base = .other
                 }
-                let n = count - b
-                var extensionStart: Int? = nil
-                if n == 1 && matches(b, "VERIFY") {
-                    base = .verify
-                } else if n >= 3 && matches(b, "VERIFY") && isOperator(b + 1, UInt8(ascii: "+")) {
-                    base = .verify
-                    extensionStart = b + 2
-                } else if (n == 3 || (n >= 5 && isOperator(b + 3, UInt8(ascii: "+")))) && inTls(b)
-                    && isOperator(b + 1, UInt8(ascii: ":"))
-                {
-                    // `kind:bits`; the bits are any token (`ENCR:abc` is `ENCR:0`, `ENCR::` compares `:`).
-                    let bits = Workspace.strtol(
-                        bytes: UnsafeRawBufferPointer(rebasing: value[p[b + 2].start..<p[b + 2].end])
-                    )
-                    if matches(b, "VERIFY") {
-                        base = .verifyBits(bits)
-                    } else if matches(b, "ENCR") {
-                        base = .encryption(bits)
-                    } else {
-                        base = .other
-                    }
-                    if n >= 5 { extensionStart = b + 4 }
+                if n >= 5 { extensionStart = b + 4 }
+            } else {
+                return
+            }
+            if let e = extensionStart {
+                // Only a lone `CN` is read here.
+                if count == e + 1 && pieces.matches(e, "cn", in: value) {
+                    commonNameExtension = true
                 } else {
-                    return
-                }
-                if let e = extensionStart {
-                    // Only a lone `CN` is read here.
-                    if count == e + 1 && matches(e, "CN") {
-                        commonNameExtension = true
-                    } else {
-                        isComplex = true
-                    }
+                    isComplex = true
                 }
             }
+        }
+    }
+
+    /// The pieces of a value: start and end offsets in two vectors (kept in registers or on the stack).
+    struct Pieces {
+        var starts = SIMD8<Int32>()
+        var ends = SIMD8<Int32>()
+        var words: UInt8 = 0
+        var count = 0
+
+        mutating func append(_ start: Int, _ end: Int, isWord: Bool) {
+            starts[count] = Int32(truncatingIfNeeded: start)
+            ends[count] = Int32(truncatingIfNeeded: end)
+            if isWord { words |= 1 << UInt8(count) }
+            count += 1
+        }
+
+        func bytes(_ k: Int, in value: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: value[Int(starts[k])..<Int(ends[k])])
+        }
+
+        func isWord(_ k: Int) -> Bool { k < count && words & (1 << UInt8(k)) != 0 }
+
+        func isOperator(_ k: Int, _ byte: UInt8, in value: UnsafeRawBufferPointer) -> Bool {
+            k < count && !isWord(k) && value[Int(starts[k])] == byte
+        }
+
+        /// Word `k` equals a lower-case keyword, ignoring ASCII case.
+        func matches(_ k: Int, _ keyword: StaticString, in value: UnsafeRawBufferPointer) -> Bool {
+            isWord(k) && TLSPeerFastPath.equalFolded(bytes(k, in: value), keyword)
+        }
+
+        func inClass(_ k: Int, _ folded: [[UInt8]], in value: UnsafeRawBufferPointer) -> Bool {
+            guard isWord(k) else { return false }
+            let word = bytes(k, in: value)
+            for member in folded where TLSPeerFastPath.equalFolded(word, member) { return true }
+            return false
         }
     }
 
@@ -442,13 +468,8 @@ struct TLSPeerFastPath: Sendable {
     /// Word characters that need no care: letters, digits, `-`, `_`.
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-            return true
-        default:
-            return false
-        }
+        (byte | 0x20) &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "0") < 10 || byte == UInt8(ascii: "-")
+            || byte == UInt8(ascii: "_")
     }
 
     /// `label(.label)*`: no empty label.
@@ -496,9 +517,24 @@ struct TLSPeerFastPath: Sendable {
     /// A number macro: `.some(nil)` when empty, the value when only digits, `nil` otherwise.
     static func number(_ text: String?) -> Int?? {
         guard let text, !text.isEmpty else { return .some(nil) }
-        guard text.utf8.count <= 20, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        else { return nil }
-        return .some(Workspace.strtol(bytes: text.utf8))
+        var value = 0
+        var count = 0
+        for byte in text.utf8 {
+            guard byte &- UInt8(ascii: "0") < 10, count < 18 else { return nil }
+            value = value * 10 + Int(byte &- UInt8(ascii: "0"))
+            count += 1
+        }
+        // A leading 0 makes strtol read octal (`0128` is 10).
+        if text.utf8.first == UInt8(ascii: "0") { return .some(Workspace.strtol(text)) }
+        return .some(value)
+    }
+
+    /// Equal to a lower-case ASCII keyword, ignoring ASCII case.
+    static func equalFolded(_ bytes: UnsafeRawBufferPointer, _ keyword: StaticString) -> Bool {
+        guard bytes.count == keyword.utf8CodeUnitCount else { return false }
+        let k = keyword.utf8Start
+        for i in 0..<bytes.count where Token.asciiLowercased(bytes[i]) != k[i] { return false }
+        return true
     }
 
     static func equalFolded(_ bytes: UnsafeRawBufferPointer, _ keyword: String) -> Bool {
@@ -537,18 +573,26 @@ struct TLSPeerFastPath: Sendable {
 
     /// Copies a macro value into a scratch area; `nil` when it does not fit.
     static func copy(_ text: String, into area: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer? {
-        var n = 0
-        for byte in text.utf8 {
-            guard n < area.count else { return nil }
-            area[n] = byte
-            n += 1
+        let n = text.utf8.count
+        guard n <= area.count else { return nil }
+        guard n > 0 else { return UnsafeRawBufferPointer(rebasing: area[0..<0]) }
+        let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            area.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            return true
+        }
+        if copied == nil {
+            var i = 0
+            for byte in text.utf8 {
+                area[i] = byte
+                i += 1
+            }
         }
         return UnsafeRawBufferPointer(rebasing: area[0..<n])
     }
 }
 
 /// Builds `tag:` + parts in a scratch area, folded to lower case.
-private struct KeyBuilder {
+struct KeyBuilder {
     let area: UnsafeMutableRawBufferPointer
     let prefixLength: Int
 
@@ -563,17 +607,50 @@ private struct KeyBuilder {
         prefixLength = n + 1
     }
 
+    @inline(__always)
     func build(_ part: UnsafeRawBufferPointer, closeBracket: Bool) -> UnsafeRawBufferPointer? {
-        var n = prefixLength
-        guard n + part.count + 1 <= area.count else { return nil }
-        for byte in part {
-            area[n] = Token.asciiLowercased(byte)
-            n += 1
+        build(part, closeBracket ? Self.closeBracket : Self.nothing)
+    }
+
+    static let closeBracket: StaticString = "]"
+    static let nothing: StaticString = ""
+
+    /// `tag:` + `part` + `suffix` (folded).
+    @inline(__always)
+    func build(_ part: UnsafeRawBufferPointer, _ suffix: StaticString) -> UnsafeRawBufferPointer? {
+        build(part, UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+    }
+
+    /// `tag:` + `part` + `suffix` (folded).
+    @inline(__always)
+    func build(_ part: UnsafeRawBufferPointer, _ suffix: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        build(part, UnsafeRawBufferPointer(start: nil, count: 0), suffix)
+    }
+
+    /// `tag:` + the parts, in order (folded); `nil` when the key does not fit.
+    @inline(__always)
+    func build(
+        _ first: UnsafeRawBufferPointer,
+        _ second: UnsafeRawBufferPointer,
+        _ third: UnsafeRawBufferPointer
+    ) -> UnsafeRawBufferPointer? {
+        let total = prefixLength + first.count + second.count + third.count
+        guard total <= area.count else { return nil }
+        var out = area.baseAddress!.assumingMemoryBound(to: UInt8.self) + prefixLength
+        Self.copyFolded(first, to: &out)
+        Self.copyFolded(second, to: &out)
+        Self.copyFolded(third, to: &out)
+        return UnsafeRawBufferPointer(start: area.baseAddress, count: total)
+    }
+
+    @inline(__always)
+    private static func copyFolded(_ part: UnsafeRawBufferPointer, to out: inout UnsafeMutablePointer<UInt8>) {
+        guard part.count > 0 else { return }
+        let input = part.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<part.count {
+            let byte = input[i]
+            out[i] = byte &- 0x41 < 26 ? byte | 0x20 : byte
         }
-        if closeBracket {
-            area[n] = UInt8(ascii: "]")
-            n += 1
-        }
-        return UnsafeRawBufferPointer(rebasing: area[0..<n])
+        out += part.count
     }
 }

@@ -73,29 +73,119 @@ public struct MacroName: Hashable, Sendable, RawRepresentable, ExpressibleByStri
 /// session.cipherBits = 256
 /// ```
 public struct SessionMacros: Hashable, Sendable {
+    /// Macros other than the ones in ``hot``.
     private var values: [MacroName: String]
+    /// The macros every TLS decision reads, in fixed places: reading them hashes nothing.
+    private(set) var hot = HotMacros()
 
     /// An empty session: no macro set.
     public init() { values = [:] }
 
     /// A session from name/value pairs.
-    public init(_ values: [MacroName: String]) { self.values = values }
+    public init(_ values: [MacroName: String]) {
+        self.values = [:]
+        for (name, value) in values { self[name] = value }
+    }
 
     /// Any macro by name; `nil` when unset. Setting `nil` clears it.
     public subscript(name: MacroName) -> String? {
-        get { values[name] }
-        set { values[name] = newValue }
+        get {
+            if let slot = HotMacros.Slot(name) { return hot[slot] }
+            return values[name]
+        }
+        set {
+            if let slot = HotMacros.Slot(name) {
+                hot[slot] = newValue
+            } else {
+                values[name] = newValue
+            }
+        }
     }
 
     /// The value of a macro, or the empty string when unset (what a ruleset sees).
-    public func value(_ name: MacroName) -> String { values[name] ?? "" }
+    public func value(_ name: MacroName) -> String { self[name] ?? "" }
 
     /// All set macros.
-    public var all: [MacroName: String] { values }
+    public var all: [MacroName: String] {
+        var all = values
+        for slot in HotMacros.Slot.allCases { if let value = hot[slot] { all[slot.name] = value } }
+        return all
+    }
 
     /// The macro's value split into sendmail tokens, as a ruleset sees `$&{name}`.
     public func tokens(_ name: MacroName) -> [Token] {
-        guard let value = values[name], !value.isEmpty else { return [] }
+        guard let value = self[name], !value.isEmpty else { return [] }
         return Tokenizer.tokenize(value)
+    }
+}
+
+/// The macros of the TLS decisions, stored as fields (see ``SessionMacros``).
+struct HotMacros: Hashable, Sendable {
+    var clientName: String?
+    var clientAddr: String?
+    var serverName: String?
+    var serverAddr: String?
+    var verify: String?
+    var cipherBits: String?
+    var authSSF: String?
+    var cnSubject: String?
+
+    enum Slot: CaseIterable {
+        case clientName, clientAddr, serverName, serverAddr, verify, cipherBits, authSSF, cnSubject
+
+        /// The slot of a macro name, if it has one (short names compare as two machine words).
+        init?(_ name: MacroName) {
+            switch name.rawValue {
+            case "client_name": self = .clientName
+            case "client_addr": self = .clientAddr
+            case "server_name": self = .serverName
+            case "server_addr": self = .serverAddr
+            case "verify": self = .verify
+            case "cipher_bits": self = .cipherBits
+            case "auth_ssf": self = .authSSF
+            case "cn_subject": self = .cnSubject
+            default: return nil
+            }
+        }
+
+        var name: MacroName {
+            switch self {
+            case .clientName: .clientName
+            case .clientAddr: .clientAddr
+            case .serverName: .serverName
+            case .serverAddr: .serverAddr
+            case .verify: .verify
+            case .cipherBits: .cipherBits
+            case .authSSF: .authSSF
+            case .cnSubject: .cnSubject
+            }
+        }
+    }
+
+    subscript(slot: Slot) -> String? {
+        get {
+            switch slot {
+            case .clientName: clientName
+            case .clientAddr: clientAddr
+            case .serverName: serverName
+            case .serverAddr: serverAddr
+            case .verify: verify
+            case .cipherBits: cipherBits
+            case .authSSF: authSSF
+            case .cnSubject: cnSubject
+            }
+        }
+        set {
+            switch slot {
+            case .clientName: clientName = newValue
+            case .clientAddr: clientAddr = newValue
+            case .serverName: serverName = newValue
+            case .serverAddr: serverAddr = newValue
+            case .verify: verify = newValue
+            case .cipherBits: cipherBits = newValue
+            case .authSSF: authSSF = newValue
+            case .cnSubject: cnSubject = newValue
+            }
+        }
     }
 }

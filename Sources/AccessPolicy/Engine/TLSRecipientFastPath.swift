@@ -1,0 +1,136 @@
+import AccessMap
+
+/// The byte-level path of the typed tls_rcpt decision (``PolicyEngine/tlsRecipient(_:session:)``), the companion
+/// of the tls_client/tls_server path in ``TLSPeerFastPath``.
+///
+/// A plain recipient — `user@domain` or `<user@domain>`, the local part made of word characters separated by `.`
+/// or `+`, the domain a plain host name (one trailing dot allowed) or a bracketed literal — goes through sendmail's
+/// SearchList for `TLS_Rcpt:` directly on bytes: F (`user+detail@domain`, `user+*@domain`, `user@domain`),
+/// U (`user+detail@`, `user+*@`, `user@`), D (the domain and its parents, with `lookupdotdomain` and `skip`), then
+/// the bare tag. Anything else answers `nil` and the general engine decides.
+extension TLSPeerFastPath {
+    /// The decision for one recipient on the map's version in service, or `nil` when the general engine must
+    /// answer.
+    func decideRecipient(
+        _ recipient: String,
+        session: SessionMacros,
+        in source: any AccessMapSource
+    )
+        -> TLSPolicyDecision?
+    {
+        let serverName = session.hot.serverName ?? ""
+        // {TLS_Name} is {server_name}: a value that yields no token stops sendmail's ruleset.
+        guard serverName.isEmpty || Self.isPlainText(serverName) else { return nil }
+        let verify = session.hot.verify ?? ""
+        guard recipient.utf8.count <= 255, verify.utf8.count <= 63 else { return nil }
+        var decision: TLSPolicyDecision? = nil
+        source.withPinnedSource { pinned in
+            decision = withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { buffer in
+                let keyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<640])
+                let recipientArea = UnsafeMutableRawBufferPointer(rebasing: buffer[640..<896])
+                let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
+                let constants = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
+                guard var address = Self.copy(recipient, into: recipientArea),
+                    let verifyBytes = Self.copy(verify, into: verifyArea),
+                    verifyBytes.allSatisfy(Self.isWordByte)
+                else { return nil }
+                // `<…>` around the address.
+                if address.count >= 2 && address[0] == UInt8(ascii: "<")
+                    && address[address.count - 1] == UInt8(ascii: ">")
+                {
+                    address = UnsafeRawBufferPointer(rebasing: address[1..<(address.count - 1)])
+                }
+                guard let at = address.firstIndex(of: UInt8(ascii: "@")), at > 0 else { return nil }
+                var end = address.count
+                if end > at + 2 && address[end - 1] == UInt8(ascii: ".") { end -= 1 }  // one trailing dot
+                let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
+                guard Self.isPlainLocalPart(local),
+                    let shape = HostShape(UnsafeRawBufferPointer(rebasing: address[(at + 1)..<end]))
+                else { return nil }
+                // "+*@" and "@" for the keys with a wildcard detail.
+                constants.copyBytes(from: "+*@".utf8)
+                let star = UnsafeRawBufferPointer(rebasing: constants[0..<3])
+                let atSign = UnsafeRawBufferPointer(rebasing: constants[2..<3])
+                let plus = local.firstIndex(of: UInt8(ascii: "+"))
+                var key = KeyBuilder(area: keyArea, tag: .tlsRecipient)
+                let outcome = recipientSearch(
+                    &key,
+                    address: address,
+                    at: at,
+                    end: end,
+                    plus: plus,
+                    shape: shape,
+                    star: star,
+                    atSign: atSign,
+                    source: pinned
+                )
+                switch outcome {
+                case .giveUp: return nil
+                case .notFound: return .accept
+                case .found(let value):
+                    let verifyWord: UnsafeRawBufferPointer? = verifyBytes.isEmpty ? nil : verifyBytes
+                    return judge(value, verify: verifyWord, session: session, peerName: serverName)
+                }
+            }
+        }
+        return decision
+    }
+
+    /// SearchList `<F:user@domain> <U:user@> <D:domain> <E:>` on the bytes of `user@domain` (`address[0..<end]`,
+    /// `@` at `at`, the first `+` of the local part at `plus`).
+    private func recipientSearch(
+        _ key: inout KeyBuilder,
+        address: UnsafeRawBufferPointer,
+        at: Int,
+        end: Int,
+        plus: Int?,
+        shape: HostShape,
+        star: UnsafeRawBufferPointer,
+        atSign: UnsafeRawBufferPointer,
+        source: any AccessMapSource
+    ) -> Lookup {
+        func ask(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer) -> Lookup {
+            guard let folded = key.build(a, b, c) else { return .giveUp }
+            return lookup(folded: folded, source)
+        }
+        let none = Self.empty
+        let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
+        let domain = UnsafeRawBufferPointer(rebasing: address[(at + 1)..<end])
+        let user = plus.map { UnsafeRawBufferPointer(rebasing: address[0..<$0]) }
+        // F: user+detail@domain, then user+*@domain and user@domain.
+        var result = ask(UnsafeRawBufferPointer(rebasing: address[0..<end]), none, none)
+        if case .notFound = result, let user {
+            result = ask(user, star, domain)
+            if case .notFound = result { result = ask(user, atSign, domain) }
+        }
+        guard case .notFound = result else { return result }
+        // U: user+detail@, then user+*@ and user@.
+        result = ask(local, atSign, none)
+        if case .notFound = result, let user {
+            result = ask(user, star, none)
+            if case .notFound = result { result = ask(user, atSign, none) }
+        }
+        guard case .notFound = result else { return result }
+        // D: the domain and its parents.
+        result = domainSearch(&key, shape: shape, name: domain, source: source)
+        guard case .notFound = result else { return result }
+        // E: the bare tag.
+        return ask(none, none, none)
+    }
+
+    /// Word characters in pieces separated by single `.` or `+`, neither first nor last.
+    static func isPlainLocalPart(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var previousWasSeparator = true
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "+") {
+                if previousWasSeparator { return false }
+                previousWasSeparator = true
+            } else if isWordByte(byte) {
+                previousWasSeparator = false
+            } else {
+                return false
+            }
+        }
+        return !previousWasSeparator
+    }
+}
