@@ -30,7 +30,9 @@ public protocol AccessMapSource: Sendable {
 
     /// Runs `body` with the source to use for one whole decision, like ``pinned()`` but scoped: a source may
     /// hold resources for the length of the call (a GDBM source holds one handle's lock, so its look-ups neither
-    /// lock nor touch reference counts). The source handed to `body` is valid only inside it: do not keep it.
+    /// lock nor touch reference counts). The source handed to `body` is valid only inside it: do not keep it, and
+    /// do not use the original source inside `body` (with a one-handle GDBM pool that would wait for the handle
+    /// `body` holds).
     func withPinnedSource(_ body: (any AccessMapSource) -> Void)
 }
 
