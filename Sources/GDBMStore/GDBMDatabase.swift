@@ -96,15 +96,35 @@ public struct GDBMDatabase: ~Copyable {
         )
     }
 
-    /// `gdbm_fetch` for both fetch paths: the value libgdbm `malloc`ed (the caller frees it) and its length, or
+    /// `gdbm_fetch` for every fetch path: the value libgdbm `malloc`ed (the caller frees it) and its length, or
     /// `nil` when the key is absent.
     @inline(__always)
     private func fetchMalloced(
         _ key: UnsafeRawBufferPointer
     ) throws(GDBMError) -> (UnsafeMutablePointer<CChar>, Int)? {
-        guard let size = Int32(exactly: key.count) else {
-            throw GDBMError(kind: .tooLarge, path: path, operation: .fetch)
+        switch Self.fetch(handle, key) {
+        case .found(let pointer, let count): return (pointer, count)
+        case .notFound: return nil
+        case .tooLarge: throw GDBMError(kind: .tooLarge, path: path, operation: .fetch)
+        case .failed: throw lastError(.fetch)
         }
+    }
+
+    /// What `gdbm_fetch` answered on a raw handle.
+    enum FetchOutcome {
+        /// The value libgdbm `malloc`ed (the caller frees it) and its length.
+        case found(UnsafeMutablePointer<CChar>, Int)
+        case notFound
+        /// The key is longer than a datum holds.
+        case tooLarge
+        /// A read error: `gdbm_last_errno` says which.
+        case failed
+    }
+
+    /// `gdbm_fetch` on a raw handle (shared with ``GDBMReaderPool/Lease``, which reads without the owner).
+    @inline(__always)
+    static func fetch(_ handle: OpaquePointer, _ key: UnsafeRawBufferPointer) -> FetchOutcome {
+        guard let size = Int32(exactly: key.count) else { return .tooLarge }
         // gdbm_fetch does not write through dptr; the C prototype just lacks `const`.
         let keyDatum = datum(
             dptr: UnsafeMutablePointer(mutating: key.baseAddress?.assumingMemoryBound(to: CChar.self)),
@@ -113,10 +133,22 @@ public struct GDBMDatabase: ~Copyable {
         let value = gdbm_fetch(handle, keyDatum)
         guard let pointer = value.dptr else {
             let code = Int32(gdbm_last_errno(handle))
-            if code == GDBM_ITEM_NOT_FOUND || code == GDBM_NO_ERROR { return nil }
-            throw lastError(.fetch)
+            return code == GDBM_ITEM_NOT_FOUND || code == GDBM_NO_ERROR ? .notFound : .failed
         }
-        return (pointer, Int(value.dsize))
+        return .found(pointer, Int(value.dsize))
+    }
+
+    /// Hands a fetched value, one trailing NUL dropped, to `body`, then frees it.
+    @inline(__always)
+    static func visitWithoutTrailingNUL(
+        _ pointer: UnsafeMutablePointer<CChar>,
+        _ fetched: Int,
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) {
+        defer { free(pointer) }
+        var count = fetched
+        if count > 0 && pointer[count - 1] == 0 { count -= 1 }
+        body(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
     /// Looks a key up and hands the stored value to `body` without copying it. Wraps `gdbm_fetch`.
@@ -154,10 +186,7 @@ public struct GDBMDatabase: ~Copyable {
         _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(GDBMError) -> Bool {
         guard let (pointer, fetched) = try fetchMalloced(key) else { return false }
-        defer { free(pointer) }
-        var count = fetched
-        if count > 0 && pointer[count - 1] == 0 { count -= 1 }
-        body(UnsafeRawBufferPointer(start: pointer, count: count))
+        Self.visitWithoutTrailingNUL(pointer, fetched, body)
         return true
     }
 
@@ -170,11 +199,8 @@ public struct GDBMDatabase: ~Copyable {
     /// - Returns: The value without a trailing NUL, or `nil` when the key is absent.
     /// - Throws: ``GDBMError`` when the read fails (a missing key is not an error).
     public func valueWithoutTrailingNUL(forKey key: UnsafeRawBufferPointer) throws(GDBMError) -> [UInt8]? {
-        guard let (pointer, fetched) = try fetchMalloced(key) else { return nil }
-        var count = fetched
-        defer { free(pointer) }
-        if count > 0 && pointer[count - 1] == 0 { count -= 1 }
-        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+        var value: [UInt8] = []
+        return try visitValueWithoutTrailingNUL(forKey: key, { value = Array($0) }) ? value : nil
     }
 
     /// Looks a key up. Wraps `gdbm_fetch`.

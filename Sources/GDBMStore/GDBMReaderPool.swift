@@ -98,63 +98,17 @@ public final class GDBMReaderPool: Sendable {
     ) throws(GDBMError)
         -> [UInt8]?
     {
-        let count = slots.count
-        var outcome: Result<[UInt8]?, GDBMError>?
-        for offset in 0..<count {
-            let slot = slots[(preferredHandle &+ offset) % count]
-            let acquired =
-                slot.lock.withLockIfAvailable { (_) -> Void in
-                    do throws(GDBMError) {
-                        outcome = .success(try slot.database.valueWithoutTrailingNUL(forKey: key))
-                    } catch {
-                        outcome = .failure(error)
-                    }
-                } != nil
-            if acquired, let outcome { return try outcome.get() }
-        }
-        let slot = slots[preferredHandle % count]
-        slot.lock.withLock { (_) -> Void in
+        var outcome: Result<[UInt8]?, GDBMError> = .success(nil)
+        withLease(preferredHandle: preferredHandle) { lease in
             do throws(GDBMError) {
-                outcome = .success(try slot.database.valueWithoutTrailingNUL(forKey: key))
+                var value: [UInt8] = []
+                let found = try lease.visitValueWithoutTrailingNUL(forKey: key, { value = Array($0) })
+                outcome = .success(found ? value : nil)
             } catch {
                 outcome = .failure(error)
             }
         }
-        return try outcome!.get()
-    }
-
-    /// Looks a key up on the preferred handle (as ``valueWithoutTrailingNUL(forKey:preferredHandle:)``) and hands
-    /// the value to `body` without copying it; see ``GDBMDatabase/visitValueWithoutTrailingNUL(forKey:_:)``.
-    ///
-    /// - Returns: Whether the key was found.
-    public func visitValueWithoutTrailingNUL(
-        forKey key: UnsafeRawBufferPointer,
-        preferredHandle: Int,
-        _ body: (UnsafeRawBufferPointer) -> Void
-    ) throws(GDBMError) -> Bool {
-        let count = slots.count
-        var outcome: Result<Bool, GDBMError>?
-        for offset in 0..<count {
-            let slot = slots[(preferredHandle &+ offset) % count]
-            let acquired =
-                slot.lock.withLockIfAvailable { (_) -> Void in
-                    do throws(GDBMError) {
-                        outcome = .success(try slot.database.visitValueWithoutTrailingNUL(forKey: key, body))
-                    } catch {
-                        outcome = .failure(error)
-                    }
-                } != nil
-            if acquired, let outcome { return try outcome.get() }
-        }
-        let slot = slots[preferredHandle % count]
-        slot.lock.withLock { (_) -> Void in
-            do throws(GDBMError) {
-                outcome = .success(try slot.database.visitValueWithoutTrailingNUL(forKey: key, body))
-            } catch {
-                outcome = .failure(error)
-            }
-        }
-        return try outcome!.get()
+        return try outcome.get()
     }
 
     /// Exclusive use of one pool handle for the length of a closure (``withLease(preferredHandle:_:)``): look-ups
@@ -181,27 +135,19 @@ public final class GDBMReaderPool: Sendable {
             forKey key: UnsafeRawBufferPointer,
             _ body: (UnsafeRawBufferPointer) -> Void
         ) throws(GDBMError) -> Bool {
-            guard let size = Int32(exactly: key.count) else {
-                throw slot._withUnsafeGuaranteedRef { slot in
-                    GDBMError(kind: .tooLarge, path: slot.database.path, operation: .fetch)
+            switch GDBMDatabase.fetch(OpaquePointer(bitPattern: handle)!, key) {
+            case .found(let pointer, let count):
+                GDBMDatabase.visitWithoutTrailingNUL(pointer, count, body)
+                return true
+            case .notFound:
+                return false
+            case .tooLarge:
+                throw slot._withUnsafeGuaranteedRef {
+                    GDBMError(kind: .tooLarge, path: $0.database.path, operation: .fetch)
                 }
-            }
-            let file = OpaquePointer(bitPattern: handle)
-            let keyDatum = datum(
-                dptr: UnsafeMutablePointer(mutating: key.baseAddress?.assumingMemoryBound(to: CChar.self)),
-                dsize: size
-            )
-            let value = gdbm_fetch(file, keyDatum)
-            guard let pointer = value.dptr else {
-                let code = Int32(gdbm_last_errno(file))
-                if code == GDBM_ITEM_NOT_FOUND || code == GDBM_NO_ERROR { return false }
+            case .failed:
                 throw slot._withUnsafeGuaranteedRef { $0.database.lastError(.fetch) }
             }
-            defer { free(pointer) }
-            var count = Int(value.dsize)
-            if count > 0 && pointer[count - 1] == 0 { count -= 1 }
-            body(UnsafeRawBufferPointer(start: pointer, count: count))
-            return true
         }
     }
 

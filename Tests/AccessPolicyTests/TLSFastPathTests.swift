@@ -162,15 +162,32 @@ import Testing
         return TLSPolicyDecision(run!.result)
     }
 
-    @Test func recipientFastPathAgreesWithTheGeneralEngine() throws {
-        let directory = try Support.makeDirectory("fastpath-rcpt")
+    /// One random case: the fast path's answer (`nil`: general engine), the general engine's, the public API's.
+    struct Case {
+        var fast: TLSPolicyDecision?
+        var expected: TLSPolicyDecision
+        var api: TLSPolicyDecision
+        var what: String
+    }
+
+    /// Builds each round's random map into all three sources (in memory with temporary failures, snapshot, GDBM
+    /// file) and checks 60 random cases per source: the fast path, when it answers, and the public API must give
+    /// the general engine's decision. Also checks that the fast path answers a good share (the generators are
+    /// mostly odd on purpose), refusals and acceptances both.
+    static func compareOnRandomMaps(
+        seed: UInt64,
+        rounds: Int,
+        map: (inout Random) -> [[UInt8]: [UInt8]],
+        check: (PolicyEngine, any AccessMapSource, inout Random) -> Case
+    ) throws {
+        let directory = try Support.makeDirectory("fastpath")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var r = Random(state: 4_711)
+        var r = Random(state: seed)
         var answered = 0
         var total = 0
         var kinds: [String: Int] = [:]
-        for round in 0..<100 {
-            let entries = Self.recipientMap(&r, nul: r.chance(20))
+        for round in 0..<rounds {
+            let entries = map(&r)
             let configuration = Self.configuration(&r)
             let path = directory.appendingPathComponent("m\(round).db").path
             let db = try GDBMDatabase(path: path, mode: .truncate)
@@ -181,27 +198,24 @@ import Testing
                 ("snapshot", SnapshotAccessMapSource(AccessMapSnapshot(records: entries.map { ($0.key, $0.value) }))),
                 ("gdbm", try GDBMAccessMapSource(path: path, handleCount: 1)),
             ]
+            let listing = entries.map {
+                (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
+            }
             for (label, source) in sources {
                 let engine = PolicyEngine(configuration: configuration, source: source)
                 for _ in 0..<60 {
-                    let s = Self.session(&r, server: true)
-                    let recipient = Self.recipient(&r)
-                    let run = engine.run(.tlsRecipient, input: Tokenizer.tokenize(recipient), session: s)
-                    let expected = TLSPolicyDecision(run!.result)
+                    let c = check(engine, source, &r)
                     total += 1
-                    if let fast = engine.tlsPeerFastPath.decideRecipient(recipient, session: s, in: source) {
+                    if let fast = c.fast {
                         answered += 1
                         if case .reject = fast {
                             kinds["reject", default: 0] += 1
                         } else {
                             kinds["accept", default: 0] += 1
                         }
-                        #expect(
-                            fast == expected,
-                            "\(label) round \(round): \(recipient) \(s.all) map \(entries.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) })"
-                        )
+                        #expect(fast == c.expected, "\(label) round \(round): \(c.what) map \(listing)")
                     }
-                    #expect(engine.tlsRecipient(recipient, session: s) == expected)
+                    #expect(c.api == c.expected, "\(label) round \(round): \(c.what)")
                 }
             }
         }
@@ -210,55 +224,38 @@ import Testing
         #expect(kinds["accept", default: 0] > 100, "\(kinds)")
     }
 
-    @Test func fastPathAgreesWithTheGeneralEngine() throws {
-        let directory = try Support.makeDirectory("fastpath")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var r = Random(state: 20_261_122)
-        var answered = 0
-        var total = 0
-        var kinds: [String: Int] = [:]
-        for round in 0..<120 {
-            let nul = r.chance(20)
-            let entries = Self.map(&r, nul: nul)
-            let configuration = Self.configuration(&r)
-            let path = directory.appendingPathComponent("m\(round).db").path
-            let db = try GDBMDatabase(path: path, mode: .truncate)
-            for (key, value) in entries { _ = try db.store(value, forKey: key, replace: true) }
-            try db.close()
-            let sources: [(String, any AccessMapSource)] = [
-                ("memory", TemporaryFailureInjectingSource(base: InMemoryAccessMapSource(foldedEntries: entries))),
-                ("snapshot", SnapshotAccessMapSource(AccessMapSnapshot(records: entries.map { ($0.key, $0.value) }))),
-                ("gdbm", try GDBMAccessMapSource(path: path, handleCount: 1)),
-            ]
-            for (label, source) in sources {
-                let engine = PolicyEngine(configuration: configuration, source: source)
-                for _ in 0..<60 {
-                    let server = r.chance(30)
-                    let s = Self.session(&r, server: server)
-                    let peer = server ? TLSPeerFastPath.server : TLSPeerFastPath.client
-                    let expected = Self.general(engine, s, server: server)
-                    total += 1
-                    if let fast = engine.tlsPeerFastPath.decide(s, peer: peer, in: source) {
-                        answered += 1
-                        if case .reject = fast {
-                            kinds["reject", default: 0] += 1
-                        } else {
-                            kinds["accept", default: 0] += 1
-                        }
-                        #expect(
-                            fast == expected,
-                            "\(label) round \(round): \(s.all) map \(entries.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) })"
-                        )
-                    }
-                    // The public API gives the general engine's answer either way.
-                    #expect((server ? engine.tlsServer(s) : engine.tlsClient(s)) == expected)
-                }
-            }
+    @Test func recipientFastPathAgreesWithTheGeneralEngine() throws {
+        try Self.compareOnRandomMaps(seed: 4_711, rounds: 100, map: { r in Self.recipientMap(&r, nul: r.chance(20)) }) {
+            engine,
+            source,
+            r in
+            let s = Self.session(&r, server: true)
+            let recipient = Self.recipient(&r)
+            let run = engine.run(.tlsRecipient, input: Tokenizer.tokenize(recipient), session: s)
+            return Case(
+                fast: engine.tlsPeerFastPath.decideRecipient(recipient, session: s, in: source),
+                expected: TLSPolicyDecision(run!.result),
+                api: engine.tlsRecipient(recipient, session: s),
+                what: "\(recipient) \(s.all)"
+            )
         }
-        // The fast path must answer a good share (the generator is mostly odd on purpose), refusals included.
-        #expect(answered * 4 > total, "fast path answered \(answered) of \(total)")
-        #expect(kinds["reject", default: 0] > 100, "\(kinds)")
-        #expect(kinds["accept", default: 0] > 100, "\(kinds)")
+    }
+
+    @Test func fastPathAgreesWithTheGeneralEngine() throws {
+        try Self.compareOnRandomMaps(seed: 20_261_122, rounds: 120, map: { r in Self.map(&r, nul: r.chance(20)) }) {
+            engine,
+            source,
+            r in
+            let server = r.chance(30)
+            let s = Self.session(&r, server: server)
+            let peer = server ? TLSPeerFastPath.server : TLSPeerFastPath.client
+            return Case(
+                fast: engine.tlsPeerFastPath.decide(s, peer: peer, in: source),
+                expected: Self.general(engine, s, server: server),
+                api: server ? engine.tlsServer(s) : engine.tlsClient(s),
+                what: "\(s.all)"
+            )
+        }
     }
 
     /// Plain sessions on a plain map: every decision comes from the fast path, and each kind of key is hit.

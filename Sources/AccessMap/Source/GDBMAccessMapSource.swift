@@ -68,15 +68,9 @@ public struct GDBMAccessMapSource: AccessMapSource {
         foldedKey: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer) -> Void
     ) -> AccessMapSourceStatus {
-        let handle = preferredHandle >= 0 ? preferredHandle : pool.handleForCurrentThread()
-        do throws(GDBMError) {
-            let found = try nulMode.lookup(foldedKey) { (key) throws(GDBMError) -> Bool? in
-                try pool.visitValueWithoutTrailingNUL(forKey: key, preferredHandle: handle, body) ? true : nil
-            }
-            return found == nil ? .notFound : .found
-        } catch {
-            return .temporaryFailure
-        }
+        var status = AccessMapSourceStatus.notFound
+        withPinnedSource { pinned in status = pinned.visitValue(foldedKey: foldedKey, body) }
+        return status
     }
 
     /// Holds the calling thread's pool handle for the whole of `body` (one lock per decision, not per look-up).

@@ -474,25 +474,19 @@ struct TLSPeerFastPath: Sendable {
 
     /// `label(.label)*`: no empty label.
     static func isDottedLabels(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var previousWasDot = true
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") {
-                if previousWasDot { return false }
-                previousWasDot = true
-            } else if isWordByte(byte) {
-                previousWasDot = false
-            } else {
-                return false
-            }
-        }
-        return !previousWasDot
+        isSeparatedWords(bytes, UInt8(ascii: "."), UInt8(ascii: "."))
     }
 
     /// `label((.|:)label)*`: a dotted IPv4 address or an `IPv6:` address without `::`.
     static func isPlainAddress(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        isSeparatedWords(bytes, UInt8(ascii: "."), UInt8(ascii: ":"))
+    }
+
+    /// Runs of word characters separated by single separator bytes (`first` or `second`), neither first nor last.
+    static func isSeparatedWords(_ bytes: UnsafeRawBufferPointer, _ first: UInt8, _ second: UInt8) -> Bool {
         var previousWasSeparator = true
         for byte in bytes {
-            if byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":") {
+            if byte == first || byte == second {
                 if previousWasSeparator { return false }
                 previousWasSeparator = true
             } else if isWordByte(byte) {

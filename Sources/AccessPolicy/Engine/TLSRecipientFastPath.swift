@@ -120,17 +120,6 @@ extension TLSPeerFastPath {
 
     /// Word characters in pieces separated by single `.` or `+`, neither first nor last.
     static func isPlainLocalPart(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var previousWasSeparator = true
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "+") {
-                if previousWasSeparator { return false }
-                previousWasSeparator = true
-            } else if isWordByte(byte) {
-                previousWasSeparator = false
-            } else {
-                return false
-            }
-        }
-        return !previousWasSeparator
+        isSeparatedWords(bytes, UInt8(ascii: "."), UInt8(ascii: "+"))
     }
 }
