@@ -127,6 +127,18 @@ let benchmarks: @Sendable () -> Void = {
     floorChain("tls_rcpt") { $0.work.tlsRecipientChains }
     floorChain("check_rcpt") { $0.work.relayChains }
 
+    Benchmark("tls_client chain: raw snapshot withValue", configuration: configuration()) { benchmark, ctx in
+        let source: any AccessMapSource = ctx.snapshot
+        let chains = ctx.work.tlsClientChains
+        benchmark.startMeasurement()
+        each(ctx, benchmark.name, benchmark.scaledIterations.count, modulo: chains.count) { c in
+            blackHole(SharedWorkload.rawChain(source, chains, c))
+        }
+        benchmark.stopMeasurement()
+    } setup: {
+        try context()
+    }
+
     for (label, pick) in [
         ("GDBM", { (ctx: BenchContext) -> any AccessMapSource in ctx.gdbm }),
         ("snapshot", { (ctx: BenchContext) -> any AccessMapSource in ctx.snapshot }),

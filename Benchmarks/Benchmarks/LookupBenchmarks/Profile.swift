@@ -43,21 +43,46 @@ enum Profile {
                     + "\(format1(Double(fetches) / Double(chains.count))) fetches per decision; "
                     + "snapshot \(ctx.snapshot.snapshot.memoryFootprint / 1_048_576) MiB"
             )
+            var loadTimes: [Double] = []
+            for _ in 0..<3 {
+                let start = cfloor_now()
+                blackHole(try AccessMapSnapshot(path: ctx.work.databasePath).count)
+                loadTimes.append(cfloor_now() - start)
+            }
+            print(
+                "snapshot: \(ctx.snapshot.snapshot.count) records, memoryFootprint "
+                    + "\(format1(Double(ctx.snapshot.snapshot.memoryFootprint) / 1_048_576)) MiB, "
+                    + "load (median of 3) \(format2(median(loadTimes))) s"
+            )
             // Built by appending: a heterogeneous array literal of (String, any AccessMapSource) tuples
             // miscompiled here (Swift 6.3.1, -O): the GDBM element's references read back as null.
             var sources: [(String, any AccessMapSource)] = []
             sources.append(("GDBM", ctx.gdbm))
             sources.append(("snapshot", ctx.snapshot))
             var position = 0
+            // ACCESSPOLICY_PROFILE_NO_FLOOR=1 skips the C floor chunks (ratios become meaningless): the subjects' own
+            // time with caches kept warm between chunks.
+            let noFloor = getenv("ACCESSPOLICY_PROFILE_NO_FLOOR") != nil
             func floorChunk(_ chains: KeyChains) -> Double {
-                chains.withC { c in
+                if noFloor { return 1 }
+                return chains.withC { c in
                     let start = threadCPU()
                     blackHole(cfloor_run(ctx.cHandle(), c, UInt32(position % chains.count), UInt64(chunk), nil))
                     return (threadCPU() - start) / Double(chunk) * 1e9
                 }
             }
-            let clientEngines = sources.map { ($0.0, PolicyEngine(source: $0.1)) }
             var subjects: [(String, KeyChains, (Int) -> Void)] = []
+            do {
+                // The keys the C floor fetches, through the source's lending API as the engine's fast path calls it.
+                let source: any AccessMapSource = ctx.snapshot
+                subjects.append(
+                    (
+                        "tls_client chain: raw snapshot withValue", chains,
+                        { s in blackHole(SharedWorkload.rawChain(source, chains, s % chains.count)) }
+                    )
+                )
+            }
+            let clientEngines = sources.map { ($0.0, PolicyEngine(source: $0.1)) }
             for (label, source) in sources {
                 var lookup = AccessLookup(source: source.pinned())
                 let tokens = ctx.work.tlsClientTokens
@@ -127,6 +152,11 @@ enum Profile {
                     )
                 )
             }
+            // ACCESSPOLICY_PROFILE_FILTER=text keeps the subjects whose label contains it (and skips the two-thread
+            // table), for perf.
+            if let filter = getenv("ACCESSPOLICY_PROFILE_FILTER").map({ String(cString: $0) }) {
+                subjects = subjects.filter { $0.0.contains(filter) }
+            }
             var floors: [String: [Double]] = [:]
             var times: [String: [Double]] = [:]
             var ratios: [String: [Double]] = [:]
@@ -150,6 +180,7 @@ enum Profile {
                         + "\(format2(median(ratios[label]!))) |"
                 )
             }
+            if getenv("ACCESSPOLICY_PROFILE_FILTER") != nil { exit(0) }
             // Two threads against one (wall clock): C floor and the decisions.
             func wall(_ threads: Int, _ body: @escaping @Sendable (Int) -> Void) -> Double {
                 let start = cfloor_now()

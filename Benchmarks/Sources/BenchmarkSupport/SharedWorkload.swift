@@ -22,6 +22,25 @@ public enum SharedWorkload {
         return SnapshotAccessMapSource(snapshot)
     }
 
+    /// Walks chain `c` of `chains` through `source`'s lending look-up, stopping at the first hit, as the C floor
+    /// walks it with `gdbm_fetch`: returns the hit's position in the chain (or -1) plus its value's length.
+    @inline(__always)
+    public static func rawChain(_ source: any AccessMapSource, _ chains: KeyChains, _ c: Int) -> Int {
+        chains.bytes.withUnsafeBytes { bytes in
+            chains.keyStart.withUnsafeBufferPointer { keyStart in
+                let first = Int(chains.chainStart[c])
+                let end = Int(chains.chainStart[c + 1])
+                for k in first..<end {
+                    let key = UnsafeRawBufferPointer(rebasing: bytes[Int(keyStart[k])..<Int(keyStart[k + 1])])
+                    if case .found(let length) = source.withValue(foldedKey: key, { $0.count }) {
+                        return (k - first) << 16 | length
+                    }
+                }
+                return -1
+            }
+        }
+    }
+
     /// The bare tls_client/tls_server chain on pre-tokenized name and address: D, A, bare tag, first hit wins.
     @inline(__always)
     public static func chain(
