@@ -136,6 +136,38 @@ struct SnapshotPartitionTests {
         #expect(snapshot.memoryFootprint < snapshot.count * 16 * 3 + 4 << 20)
     }
 
+    @Test("a key's tag is the bytes before its first ':' when that is among the first 16 bytes", arguments: 0...20)
+    func tags(length: Int) {
+        // Every position of the first ':' (or none), with ':' also later on, and bytes of every value around it.
+        for colon in [nil] + Array(0..<length) {
+            var key = (0..<length).map { UInt8(truncatingIfNeeded: 0x41 + $0 * 37) | 0x80 }
+            if let colon {
+                key[colon] = 0x3A
+                if colon + 2 < length { key[colon + 2] = 0x3A }
+            }
+            let tag = key.withUnsafeBytes { AccessMapSnapshot.tag(of: $0) }
+            if let colon, colon < 16 {
+                let expected = key.prefix(colon) + [UInt8](repeating: 0, count: 16 - colon)
+                let words = expected.withUnsafeBytes {
+                    (
+                        UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                        UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    )
+                }
+                #expect(tag == .init(low: words.0, high: words.1, length: colon), "colon at \(colon)")
+            } else {
+                #expect(tag == nil, "colon at \(String(describing: colon))")
+            }
+        }
+    }
+
+    @Test("an empty snapshot answers nothing")
+    func empty() {
+        let snapshot = AccessMapSnapshot(records: [([UInt8], [UInt8])]())
+        #expect(snapshot.count == 0)
+        for key in ["", ":", "tls_clt:", "x"] { #expect(snapshot.value(forKey: Self.bytes(key)) == nil) }
+    }
+
     @Test("the hash reads every byte of keys of every length up to 40", arguments: 1...40)
     func hashUsesEveryByte(length: Int) {
         let key = [UInt8](repeating: 0x61, count: length)

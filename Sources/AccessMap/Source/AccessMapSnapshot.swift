@@ -13,26 +13,26 @@ import Darwin
 /// **Layout.** Records are grouped into *partitions* by their tag, the bytes before the key's first `:` (`connect`,
 /// `tls_clt`, `from`, …): the (at most ``maximumTaggedPartitions``) most frequent tags of at most 15 bytes each get
 /// a partition; keys without a `:` in their first 16 bytes and keys of other tags share one more partition. A
-/// partition has its own slice of the record arena (`keyLength`, `valueLength` — 4 bytes each — key, value; a
-/// tagged partition stores keys without their `tag:` prefix), its own open-addressing hash table of 8-byte slots
-/// (load factor at most ½, linear probing; a slot holds 24 bits of the key's hash and the record's arena offset)
-/// and its own blocked Bloom filter (8 bits per record, one 64-bit word per block, 4 bits per key: about 2–3 %
-/// false positives). The keys of one ruleset's search share a tag, so one decision touches one small table: for
-/// the 100,818 `tls_clt:` records of the 1,000,000-line benchmark map, 98 KiB of filter, 2 MiB of slots and
-/// 3.4 MiB of records. Filters, slots and records are one allocation, mapped with transparent huge pages on Linux
-/// when it is 4 MiB or more.
+/// partition has its own blocked Bloom filter (8 bits per record, one 64-bit word per block, 4 bits per key: about
+/// 2–3 % false positives), its own bucket index (one 4-byte start offset per bucket, 2 records per bucket on
+/// average) and its own slice of the record arena, ordered by bucket (`keyLength`, `valueLength` — 4 bytes each —
+/// key, value; a tagged partition stores keys without their `tag:` prefix). The keys of one ruleset's search
+/// share a tag, so one decision touches one small partition: for the 100,818 `tls_clt:` records of the
+/// 1,000,000-line benchmark map, 98 KiB of filter, 197 KiB of index and 3.4 MiB of records. Filters, indexes and
+/// records are one allocation, mapped with transparent huge pages on Linux when it is 4 MiB or more.
 ///
 /// **Look-up.** Finding the partition reads the first 16 key bytes as two words; the rest of the key is hashed
-/// 8 bytes at a time; the filter rejects most absent keys without touching the slot table or the arena; otherwise
-/// the slots are probed and the stored key compared byte for byte when the 24 hash bits agree. A miss usually
-/// reads one filter word, a hit one filter word, one slot and one record. Nothing is allocated on a look-up.
+/// 8 bytes at a time; the filter rejects most absent keys without touching index or records; otherwise the
+/// bucket's records (about 2, contiguous) are compared, length first, then byte for byte. A miss usually reads one
+/// filter word; a hit one filter word, two index entries (one line) and the bucket's records. Nothing is
+/// allocated on a look-up.
 ///
 /// **Memory**: ``memoryFootprint`` bytes = Σ over records (8 + stored key bytes + value bytes) for the arena
-/// + per partition 8 × 2^⌈log₂ 2n⌉ bytes of slots (8–16 bytes per record, at least 16 slots) + 8 × ⌈n / 8⌉ bytes
-/// of filter (1 byte per record), n being the partition's records, rounded up to 2 MiB when mapped. For the
-/// 1,000,000-line benchmark map (35 MB of text): 60.0 MiB measured (about 34 MiB of records, 22 MiB of slots,
-/// 1 MiB of filters). Loading it from GDBM took 0.6–0.75 s here (2 cores, shared VM), and needs a staging copy
-/// of the records (about 40 MB more) while they are regrouped.
+/// + per partition 4 × (⌊n / 2⌋ + 1) bytes of index and 8 × ⌈n / 8⌉ bytes of filter (about 3 bytes per record in
+/// all), n being the partition's records, rounded up to 2 MiB when mapped. For the 1,000,000-line benchmark map
+/// (35 MB of text): 38.0 MiB measured (about 34 MiB of records, 2 MiB of index, 1 MiB of filters). Loading it from
+/// GDBM took 0.8 s here (2 cores, shared VM); it needs a staging copy of the records (about 40 MB more) while they
+/// are regrouped.
 ///
 /// As in a GDBM map read by sendmail, keys are stored and compared byte for byte, a trailing NUL included (maps
 /// built with makemap `-N`; ``SnapshotAccessMapSource`` tries both forms as sendmail does); a trailing NUL is
@@ -40,14 +40,15 @@ import Darwin
 ///
 /// Use it through ``SnapshotAccessMapSource``, or let ``AutoReloadingAccessMapSource`` load and swap it.
 ///
-/// `@unchecked Sendable`: the snapshot is immutable. Its one allocation (`storage`, and the `slots`, `filter` and
+/// `@unchecked Sendable`: the snapshot is immutable. Its one allocation (`storage`, and the `index`, `filter` and
 /// `arena` pointers into it) is written only by the initializer, before `self` can be shared, and freed only by
 /// `deinit`, when no reference (and so no look-up) remains; look-ups only read it.
 public final class AccessMapSnapshot: @unchecked Sendable {
-    /// One allocation: the slot tables, the filter words, then the records.
+    /// One allocation: the filter words, the bucket indexes, then the records.
     private let storage: Storage
-    /// Slot tables of all partitions: 24 bits of hash, 40 bits of (arena offset + 1); 0 is empty.
-    private let slots: UnsafePointer<UInt64>
+    /// Bucket indexes of all partitions: where each bucket's records start in the partition's arena; one more
+    /// entry per partition gives the end of the last bucket.
+    private let index: UnsafePointer<UInt32>
     /// Bloom filter words of all partitions.
     private let filter: UnsafePointer<UInt64>
     /// Records of all partitions, partition after partition.
@@ -62,8 +63,8 @@ public final class AccessMapSnapshot: @unchecked Sendable {
     /// At most this many tags get a partition of their own.
     public static let maximumTaggedPartitions = 15
 
-    private static let offsetBits: UInt64 = 40
-    private static let offsetMask: UInt64 = (1 << offsetBits) - 1
+    /// Records per bucket, on average.
+    static let recordsPerBucket = 2
 
     /// The tag of a key: the bytes before its first `:`, when that `:` is among the first 16 bytes, as two
     /// little-endian words (bytes past the tag are zero) and a length.
@@ -73,10 +74,12 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         var length: Int
     }
 
-    /// Where a partition's slots and filter words are (offsets in records are absolute arena offsets).
+    /// Where a partition's filter words, index entries and records are.
     private struct Partition {
-        var slotBase: Int
-        var slotMask: Int
+        var indexBase: Int
+        var buckets: Int
+        /// Where the partition's records start in the arena.
+        var arenaBase: Int
         var filterBase: Int
         var filterWords: Int
         /// Bytes to drop from the front of a key: the tag and its `:`, or 0 for the last partition.
@@ -150,23 +153,23 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         }
         // Lay the partitions out and order the records by partition (stable: the first of equal keys wins).
         var partitions: [Partition] = []
-        var slotCount = 0
+        var indexCount = 0
         var filterCount = 0
         var orderStart = [0]
         for (p, n) in partitionCounts.enumerated() {
-            var slotsNeeded = 16
-            while slotsNeeded < n * 2 { slotsNeeded <<= 1 }
+            let buckets = max(1, n / Self.recordsPerBucket)
             let wordsNeeded = max(1, (n * Self.filterBitsPerRecord + 63) / 64)
             partitions.append(
                 Partition(
-                    slotBase: slotCount,
-                    slotMask: slotsNeeded - 1,
+                    indexBase: indexCount,
+                    buckets: buckets,
+                    arenaBase: 0,
                     filterBase: filterCount,
                     filterWords: wordsNeeded,
                     prefixLength: p < tags.count ? tags[p].length + 1 : 0
                 )
             )
-            slotCount += slotsNeeded
+            indexCount += buckets + 1
             filterCount += wordsNeeded
             orderStart.append(orderStart[p] + n)
         }
@@ -177,59 +180,83 @@ public final class AccessMapSnapshot: @unchecked Sendable {
             order[next[p]] = Int32(r)
             next[p] += 1
         }
-        // Filters first (the part every look-up reads), then slots, then records.
-        let storage = Storage(byteCount: (slotCount + filterCount) * 8 + arenaSize)
-        let filter = storage.bytes.baseAddress!.bindMemory(to: UInt64.self, capacity: slotCount + filterCount)
-        filter.initialize(repeating: 0, count: slotCount + filterCount)
-        let slots = filter + filterCount
-        let arena = UnsafeMutableRawBufferPointer(rebasing: storage.bytes[((slotCount + filterCount) * 8)...])
+        // Filters first (the part every look-up reads), then bucket indexes, then records.
+        let indexStart = filterCount * 8
+        let arenaStart = (indexStart + indexCount * 4 + 7) & ~7
+        let storage = Storage(byteCount: arenaStart + arenaSize)
+        let filter = storage.bytes.baseAddress!.bindMemory(to: UInt64.self, capacity: filterCount)
+        filter.initialize(repeating: 0, count: filterCount)
+        let index = (storage.bytes.baseAddress! + indexStart).bindMemory(to: UInt32.self, capacity: indexCount)
+        index.initialize(repeating: 0, count: indexCount)
+        let arena = UnsafeMutableRawBufferPointer(rebasing: storage.bytes[arenaStart...])
         var used = 0
         var distinct = 0
         staging.withUnsafeBytes { staging in
-            for (p, partition) in partitions.enumerated() {
-                for r in order[orderStart[p]..<orderStart[p + 1]] {
-                    let offset = offsets[Int(r)]
-                    let key = Self.key(in: staging, at: offset)
-                    let stored = UnsafeRawBufferPointer(rebasing: key[partition.prefixLength...])
-                    let valueLength = Int(staging.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
-                    let hash = Self.hash(stored)
-                    let tag = (hash >> Self.offsetBits) << Self.offsetBits
-                    var slot = Int(truncatingIfNeeded: hash) & partition.slotMask
-                    var duplicate = false
-                    while true {
-                        let current = slots[partition.slotBase + slot]
-                        if current == 0 { break }
-                        if current & ~Self.offsetMask == tag {
-                            let other = Self.key(
-                                in: UnsafeRawBufferPointer(arena),
-                                at: Int(current & Self.offsetMask) - 1
-                            )
-                            if other.elementsEqual(stored) {
+            for p in partitions.indices {
+                let partition = partitions[p]
+                partitions[p].arenaBase = used
+                // Order the partition's records by bucket (stable), then write them bucket after bucket.
+                let records = order[orderStart[p]..<orderStart[p + 1]]
+                var bucketOf = [Int32](repeating: 0, count: records.count)
+                var bucketStart = [Int](repeating: 0, count: partition.buckets + 1)
+                for (i, r) in records.enumerated() {
+                    let key = Self.key(in: staging, at: offsets[Int(r)])
+                    let hash = Self.hash(UnsafeRawBufferPointer(rebasing: key[partition.prefixLength...]))
+                    let bucket = Self.bucket(hash, partition.buckets)
+                    bucketOf[i] = Int32(bucket)
+                    bucketStart[bucket + 1] += 1
+                    filter[partition.filterBase + Self.filterWord(hash, partition.filterWords)] |= Self.filterBits(hash)
+                }
+                for b in 0..<partition.buckets { bucketStart[b + 1] += bucketStart[b] }
+                var byBucket = [Int32](repeating: 0, count: records.count)
+                var position = bucketStart
+                for (i, r) in records.enumerated() {
+                    byBucket[position[Int(bucketOf[i])]] = r
+                    position[Int(bucketOf[i])] += 1
+                }
+                for b in 0..<partition.buckets {
+                    let start = used - partitions[p].arenaBase
+                    precondition(start <= UInt32.max, "a snapshot partition holds less than 4 GiB")
+                    index[partition.indexBase + b] = UInt32(start)
+                    for r in byBucket[bucketStart[b]..<bucketStart[b + 1]] {
+                        let offset = offsets[Int(r)]
+                        let key = Self.key(in: staging, at: offset)
+                        let stored = UnsafeRawBufferPointer(rebasing: key[partition.prefixLength...])
+                        let valueLength = Int(staging.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+                        // Equal keys share a bucket: keep the first.
+                        var other = partitions[p].arenaBase + start
+                        var duplicate = false
+                        while other < used {
+                            let otherKey = Self.key(in: UnsafeRawBufferPointer(arena), at: other)
+                            if otherKey.elementsEqual(stored) {
                                 duplicate = true
                                 break
                             }
+                            other +=
+                                8 + otherKey.count
+                                + Int(arena.loadUnaligned(fromByteOffset: other + 4, as: UInt32.self))
                         }
-                        slot = (slot + 1) & partition.slotMask
+                        if duplicate { continue }
+                        arena.storeBytes(of: UInt32(stored.count).littleEndian, toByteOffset: used, as: UInt32.self)
+                        arena.storeBytes(of: UInt32(valueLength).littleEndian, toByteOffset: used + 4, as: UInt32.self)
+                        // Key and value follow each other in the staging record too.
+                        let source = UnsafeRawBufferPointer(
+                            rebasing: staging[
+                                (offset + 8 + partition.prefixLength)..<(offset + 8 + key.count + valueLength)
+                            ]
+                        )
+                        UnsafeMutableRawBufferPointer(rebasing: arena[(used + 8)...]).copyMemory(from: source)
+                        used += 8 + source.count
+                        distinct += 1
                     }
-                    if duplicate { continue }
-                    slots[partition.slotBase + slot] = tag | UInt64(used + 1)
-                    filter[partition.filterBase + Self.filterWord(hash, partition.filterWords)] |= Self.filterBits(hash)
-                    arena.storeBytes(of: UInt32(stored.count).littleEndian, toByteOffset: used, as: UInt32.self)
-                    arena.storeBytes(of: UInt32(valueLength).littleEndian, toByteOffset: used + 4, as: UInt32.self)
-                    // Key and value follow each other in the staging record too.
-                    let source = UnsafeRawBufferPointer(
-                        rebasing: staging[
-                            (offset + 8 + partition.prefixLength)..<(offset + 8 + key.count + valueLength)
-                        ]
-                    )
-                    UnsafeMutableRawBufferPointer(rebasing: arena[(used + 8)...]).copyMemory(from: source)
-                    used += 8 + source.count
-                    distinct += 1
                 }
+                let end = used - partitions[p].arenaBase
+                precondition(end <= UInt32.max, "a snapshot partition holds less than 4 GiB")
+                index[partition.indexBase + partition.buckets] = UInt32(end)
             }
         }
         self.storage = storage
-        self.slots = UnsafePointer(slots)
+        self.index = UnsafePointer(index)
         self.filter = UnsafePointer(filter)
         self.arena = UnsafeRawBufferPointer(arena)
         self.partitions = partitions
@@ -239,7 +266,7 @@ public final class AccessMapSnapshot: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
-    /// Bytes held: the arena (records), the slot tables and the filters.
+    /// Bytes held: the records, the bucket indexes and the filters (see the type's discussion).
     public var memoryFootprint: Int {
         storage.bytes.count + partitions.capacity * MemoryLayout<Partition>.stride + tags.capacity
             * MemoryLayout<PartitionTag>.stride
@@ -278,7 +305,7 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         }
     }
 
-    /// Whether the filter of `key`'s partition lets it through to the slot table (for tests).
+    /// Whether the filter of `key`'s partition lets it through to the bucket (for tests).
     func filterAdmits(_ key: UnsafeRawBufferPointer) -> Bool {
         let partition = partitions[self.partition(of: key)]
         let hash = Self.hash(UnsafeRawBufferPointer(rebasing: key[partition.prefixLength...]))
@@ -305,29 +332,22 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         let bits = Self.filterBits(hash)
         let word = filter[partition.filterBase + Self.filterWord(hash, partition.filterWords)]
         if word & bits != bits { return nil }
-        let tag = (hash >> Self.offsetBits) << Self.offsetBits
-        do {
-            var slot = Int(truncatingIfNeeded: hash) & partition.slotMask
-            while true {
-                let current = slots[partition.slotBase + slot]
-                if current == 0 { return nil }
-                if current & ~Self.offsetMask == tag {
-                    let offset = Int(current & Self.offsetMask) - 1
-                    let keyLength = Int(
-                        UInt32(littleEndian: arena.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-                    )
-                    if keyLength == stored.count,
-                        keyLength == 0 || memcmp(arena.baseAddress! + offset + 8, stored.baseAddress!, keyLength) == 0
-                    {
-                        let valueLength = Int(
-                            UInt32(littleEndian: arena.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
-                        )
-                        return (offset + 8 + keyLength, valueLength)
-                    }
-                }
-                slot = (slot + 1) & partition.slotMask
+        let bucket = partition.indexBase + Self.bucket(hash, partition.buckets)
+        let base = arena.baseAddress! + partition.arenaBase
+        var record = Int(index[bucket])
+        let end = Int(index[bucket + 1])
+        let keyLength = stored.count
+        while record < end {
+            let recordKeyLength = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: record, as: UInt32.self)))
+            let valueLength = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: record + 4, as: UInt32.self)))
+            if recordKeyLength == keyLength,
+                keyLength == 0 || memcmp(base + record + 8, stored.baseAddress!, keyLength) == 0
+            {
+                return (partition.arenaBase + record + 8 + keyLength, valueLength)
             }
+            record += 8 + recordKeyLength + valueLength
         }
+        return nil
     }
 
     private static func key(in arena: UnsafeRawBufferPointer, at offset: Int) -> UnsafeRawBufferPointer {
@@ -344,16 +364,17 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         if n >= 16 {
             low = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             high = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        } else if n >= 8 {
+            // Bytes 8..<n are the top n - 8 bytes of the (overlapping) last word.
+            low = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+            let last = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+            high = n > 8 ? last >> UInt64(8 * (16 - n)) : 0
+        } else if n >= 4 {
+            let first = UInt64(UInt32(littleEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
+            let last = UInt64(UInt32(littleEndian: key.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
+            low = first | (last >> UInt64(8 * (8 - n))) << 32
         } else {
-            var i = 0
-            while i < n && i < 8 {
-                low |= UInt64(key[i]) << UInt64(8 * i)
-                i += 1
-            }
-            while i < n {
-                high |= UInt64(key[i]) << UInt64(8 * (i - 8))
-                i += 1
-            }
+            for i in 0..<n { low |= UInt64(key[i]) << UInt64(8 * i) }
         }
         // Bytes past the key are zero, never ':'.
         if let at = firstColon(low) {
@@ -374,6 +395,12 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         return found == 0 ? nil : found.trailingZeroBitCount >> 3
     }
 
+    /// The bucket of a hash within its partition (bits 8–39).
+    @inline(__always)
+    static func bucket(_ hash: UInt64, _ buckets: Int) -> Int {
+        Int(truncatingIfNeeded: (((hash >> 8) & 0xFFFF_FFFF) &* UInt64(truncatingIfNeeded: buckets)) >> 32)
+    }
+
     /// The filter word of a hash within its partition's filter.
     @inline(__always)
     static func filterWord(_ hash: UInt64, _ words: Int) -> Int {
@@ -391,8 +418,7 @@ public final class AccessMapSnapshot: @unchecked Sendable {
     }
 
     /// A 64-bit hash, 8 bytes per step (multiply–xorshift; the last word overlaps the one before it), with a final
-    /// avalanche: low bits pick the slot and the filter bits, bits 32 and up the filter word, the top 24 bits are
-    /// the slot's tag.
+    /// avalanche: bits 0–23 pick the filter bits, bits 8–39 the bucket, bits 32–63 the filter word.
     @inline(__always)
     static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
         let n = key.count
@@ -480,10 +506,9 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
             let value = value.last == 0 ? UnsafeRawBufferPointer(rebasing: value.dropLast()) : value
             precondition(
-                arena.count + 8 + key.count + value.count < Int(AccessMapSnapshot.offsetMask),
-                "an access map snapshot holds less than 1 TiB"
+                key.count <= UInt32.max && value.count <= UInt32.max,
+                "an access map record is less than 4 GiB"
             )
-            precondition(key.count <= UInt32.max && value.count <= UInt32.max, "a record is less than 4 GiB")
             offsets.append(arena.count)
             withUnsafeBytes(of: UInt32(key.count).littleEndian) { arena.append(contentsOf: $0) }
             withUnsafeBytes(of: UInt32(value.count).littleEndian) { arena.append(contentsOf: $0) }
