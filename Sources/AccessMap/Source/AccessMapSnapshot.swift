@@ -14,25 +14,25 @@ import Darwin
 /// `tls_clt`, `from`, …): the (at most ``maximumTaggedPartitions``) most frequent tags of at most 15 bytes each get
 /// a partition; keys without a `:` in their first 16 bytes and keys of other tags share one more partition. A
 /// partition has its own blocked Bloom filter (8 bits per record, one 64-bit word per block, 4 bits per key: about
-/// 2–3 % false positives), its own bucket index (one 4-byte start offset per bucket, 2 records per bucket on
-/// average) and its own slice of the record arena, ordered by bucket (`keyLength`, `valueLength` — 4 bytes each —
-/// key, value; a tagged partition stores keys without their `tag:` prefix). The keys of one ruleset's search
-/// share a tag, so one decision touches one small partition: for the 100,818 `tls_clt:` records of the
-/// 1,000,000-line benchmark map, 98 KiB of filter, 197 KiB of index and 3.4 MiB of records. Filters, indexes and
+/// 2–3 % false positives), its own bucket index (one 4-byte start offset per filter word: the records whose filter
+/// bits are in word w form bucket w, 8 on average) and its own slice of the record arena, ordered by bucket
+/// (`keyLength`, `valueLength` — 4 bytes each — key, value; a tagged partition stores keys without their `tag:`
+/// prefix). The keys of one ruleset's search share a tag, so one decision touches one small partition: for the 100,818 `tls_clt:` records of the
+/// 1,000,000-line benchmark map, 98 KiB of filter, 49 KiB of index and 3.4 MiB of records. Filters, indexes and
 /// records are one allocation, mapped with transparent huge pages on Linux when it is 4 MiB or more.
 ///
 /// **Look-up.** Finding the partition reads the first 16 key bytes as two words; the rest of the key is hashed
 /// 8 bytes at a time; the filter rejects most absent keys without touching index or records; otherwise the
-/// bucket's records (about 2, contiguous) are compared, length first, then byte for byte. A miss usually reads one
-/// filter word; a hit one filter word, two index entries (one line) and the bucket's records. Nothing is
-/// allocated on a look-up.
+/// bucket's records (about 8, contiguous, about 300 bytes) are compared, length first, then byte for byte, up to
+/// the match. A miss usually reads one filter word; a hit one filter word, two index entries (one line) and the
+/// bucket's records up to the match. Nothing is allocated on a look-up.
 ///
 /// **Memory**: ``memoryFootprint`` bytes = Σ over records (8 + stored key bytes + value bytes) for the arena
-/// + per partition 4 × (⌊n / 2⌋ + 1) bytes of index and 8 × ⌈n / 8⌉ bytes of filter (about 3 bytes per record in
+/// + per partition 8 × ⌈n / 8⌉ bytes of filter and 4 × (⌈n / 8⌉ + 1) bytes of index (1.5 bytes per record in
 /// all), n being the partition's records, rounded up to 2 MiB when mapped. For the 1,000,000-line benchmark map
-/// (35 MB of text): 38.0 MiB measured (about 34 MiB of records, 2 MiB of index, 1 MiB of filters). Loading it from
-/// GDBM took 0.8 s here (2 cores, shared VM); it needs a staging copy of the records (about 40 MB more) while they
-/// are regrouped.
+/// (35 MB of text): 36.0 MiB measured (about 34 MiB of records, 0.5 MiB of index, 1 MiB of filters). Loading it
+/// from GDBM took 0.65–0.8 s here (2 cores, shared VM); it needs a staging copy of the records (about 40 MB more)
+/// while they are regrouped.
 ///
 /// As in a GDBM map read by sendmail, keys are stored and compared byte for byte, a trailing NUL included (maps
 /// built with makemap `-N`; ``SnapshotAccessMapSource`` tries both forms as sendmail does); a trailing NUL is
@@ -63,9 +63,6 @@ public final class AccessMapSnapshot: @unchecked Sendable {
     /// At most this many tags get a partition of their own.
     public static let maximumTaggedPartitions = 15
 
-    /// Records per bucket, on average.
-    static let recordsPerBucket = 2
-
     /// The tag of a key: the bytes before its first `:`, when that `:` is among the first 16 bytes, as two
     /// little-endian words (bytes past the tag are zero) and a length.
     struct PartitionTag: Hashable {
@@ -77,7 +74,6 @@ public final class AccessMapSnapshot: @unchecked Sendable {
     /// Where a partition's filter words, index entries and records are.
     private struct Partition {
         var indexBase: Int
-        var buckets: Int
         /// Where the partition's records start in the arena.
         var arenaBase: Int
         var filterBase: Int
@@ -157,19 +153,18 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         var filterCount = 0
         var orderStart = [0]
         for (p, n) in partitionCounts.enumerated() {
-            let buckets = max(1, n / Self.recordsPerBucket)
+            // One bucket per filter word: the records whose filter bits are in word w form bucket w.
             let wordsNeeded = max(1, (n * Self.filterBitsPerRecord + 63) / 64)
             partitions.append(
                 Partition(
                     indexBase: indexCount,
-                    buckets: buckets,
                     arenaBase: 0,
                     filterBase: filterCount,
                     filterWords: wordsNeeded,
                     prefixLength: p < tags.count ? tags[p].length + 1 : 0
                 )
             )
-            indexCount += buckets + 1
+            indexCount += wordsNeeded + 1
             filterCount += wordsNeeded
             orderStart.append(orderStart[p] + n)
         }
@@ -198,23 +193,23 @@ public final class AccessMapSnapshot: @unchecked Sendable {
                 // Order the partition's records by bucket (stable), then write them bucket after bucket.
                 let records = order[orderStart[p]..<orderStart[p + 1]]
                 var bucketOf = [Int32](repeating: 0, count: records.count)
-                var bucketStart = [Int](repeating: 0, count: partition.buckets + 1)
+                var bucketStart = [Int](repeating: 0, count: partition.filterWords + 1)
                 for (i, r) in records.enumerated() {
                     let key = Self.key(in: staging, at: offsets[Int(r)])
                     let hash = Self.hash(UnsafeRawBufferPointer(rebasing: key[partition.prefixLength...]))
-                    let bucket = Self.bucket(hash, partition.buckets)
+                    let bucket = Self.filterWord(hash, partition.filterWords)
                     bucketOf[i] = Int32(bucket)
                     bucketStart[bucket + 1] += 1
                     filter[partition.filterBase + Self.filterWord(hash, partition.filterWords)] |= Self.filterBits(hash)
                 }
-                for b in 0..<partition.buckets { bucketStart[b + 1] += bucketStart[b] }
+                for b in 0..<partition.filterWords { bucketStart[b + 1] += bucketStart[b] }
                 var byBucket = [Int32](repeating: 0, count: records.count)
                 var position = bucketStart
                 for (i, r) in records.enumerated() {
                     byBucket[position[Int(bucketOf[i])]] = r
                     position[Int(bucketOf[i])] += 1
                 }
-                for b in 0..<partition.buckets {
+                for b in 0..<partition.filterWords {
                     let start = used - partitions[p].arenaBase
                     precondition(start <= UInt32.max, "a snapshot partition holds less than 4 GiB")
                     index[partition.indexBase + b] = UInt32(start)
@@ -252,7 +247,7 @@ public final class AccessMapSnapshot: @unchecked Sendable {
                 }
                 let end = used - partitions[p].arenaBase
                 precondition(end <= UInt32.max, "a snapshot partition holds less than 4 GiB")
-                index[partition.indexBase + partition.buckets] = UInt32(end)
+                index[partition.indexBase + partition.filterWords] = UInt32(end)
             }
         }
         self.storage = storage
@@ -332,7 +327,7 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         let bits = Self.filterBits(hash)
         let word = filter[partition.filterBase + Self.filterWord(hash, partition.filterWords)]
         if word & bits != bits { return nil }
-        let bucket = partition.indexBase + Self.bucket(hash, partition.buckets)
+        let bucket = partition.indexBase + Self.filterWord(hash, partition.filterWords)
         let base = arena.baseAddress! + partition.arenaBase
         var record = Int(index[bucket])
         let end = Int(index[bucket + 1])
@@ -395,13 +390,7 @@ public final class AccessMapSnapshot: @unchecked Sendable {
         return found == 0 ? nil : found.trailingZeroBitCount >> 3
     }
 
-    /// The bucket of a hash within its partition (bits 8–39).
-    @inline(__always)
-    static func bucket(_ hash: UInt64, _ buckets: Int) -> Int {
-        Int(truncatingIfNeeded: (((hash >> 8) & 0xFFFF_FFFF) &* UInt64(truncatingIfNeeded: buckets)) >> 32)
-    }
-
-    /// The filter word of a hash within its partition's filter.
+    /// The filter word (and bucket) of a hash within its partition.
     @inline(__always)
     static func filterWord(_ hash: UInt64, _ words: Int) -> Int {
         Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(truncatingIfNeeded: words)) >> 32)
@@ -418,7 +407,7 @@ public final class AccessMapSnapshot: @unchecked Sendable {
     }
 
     /// A 64-bit hash, 8 bytes per step (multiply–xorshift; the last word overlaps the one before it), with a final
-    /// avalanche: bits 0–23 pick the filter bits, bits 8–39 the bucket, bits 32–63 the filter word.
+    /// avalanche: bits 0–23 pick the filter bits, bits 32–63 the filter word and bucket.
     @inline(__always)
     static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
         let n = key.count
