@@ -17,8 +17,9 @@ import Darwin
 /// 2–3 % false positives), its own bucket index (one 4-byte start offset per filter word: the records whose filter
 /// bits are in word w form bucket w, 8 on average) and its own slice of the record arena, ordered by bucket
 /// (`keyLength`, `valueLength` — 4 bytes each — key, value; a tagged partition stores keys without their `tag:`
-/// prefix). The keys of one ruleset's search share a tag, so one decision touches one small partition: for the 100,818 `tls_clt:` records of the
-/// 1,000,000-line benchmark map, 98 KiB of filter, 49 KiB of index and 3.4 MiB of records. Filters, indexes and
+/// prefix). The keys of one ruleset's search share a tag, so one decision touches one small partition: for the
+/// 100,818 `tls_clt:` records of the 1,000,000-line benchmark map, 98 KiB of filter, 49 KiB of index and 3.4 MiB of
+/// records. Filters, indexes and
 /// records are one allocation, mapped with transparent huge pages on Linux when it is 4 MiB or more.
 ///
 /// **Look-up.** Finding the partition reads the first 16 key bytes as two words; the rest of the key is hashed
