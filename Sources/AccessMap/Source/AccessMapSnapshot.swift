@@ -278,8 +278,9 @@ public final class AccessMapSnapshot: @unchecked Sendable {
     )
         rethrows -> R?
     {
+        // `self` is borrowed for the whole call: the value's memory stays valid while `body` runs.
         guard let value = value(bytesFor: key) else { return nil }
-        return try withExtendedLifetime(self) { try body(value) }
+        return try body(value)
     }
 
     /// The stored value of `key` (trailing NUL removed), in the snapshot's memory: valid while the snapshot is.
@@ -513,7 +514,10 @@ public final class AccessMapSnapshot: @unchecked Sendable {
 ///
 /// Keys are tried as is and with a trailing NUL until the first hit settles which form the map uses, exactly as
 /// ``GDBMAccessMapSource`` (and sendmail) do.
-public struct SnapshotAccessMapSource: AccessMapSource {
+///
+/// A class, not a struct: a look-up through `any AccessMapSource` then borrows one reference, where a struct's two
+/// references (snapshot, NUL mode) were each retained and released per look-up.
+public final class SnapshotAccessMapSource: AccessMapSource {
     /// The snapshot.
     public let snapshot: AccessMapSnapshot
     private let nulMode = NULTerminationMode()
@@ -525,16 +529,18 @@ public struct SnapshotAccessMapSource: AccessMapSource {
     public init(path: String) throws(GDBMError) { snapshot = try AccessMapSnapshot(path: path) }
 
     public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
-        guard let value = nulMode.lookup(foldedKey, snapshot.value(bytesFor:)) else { return .notFound }
-        return .found(withExtendedLifetime(snapshot) { Array(value) })
+        guard let value = nulMode.lookup(foldedKey, { snapshot.value(bytesFor: $0) }) else { return .notFound }
+        return .found(Array(value))
     }
 
     public func withValue<R>(
         foldedKey: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer) -> R
     ) -> AccessMapSourceVisit<R> {
-        // Specialized (non-generic) search; only the call of `body` depends on `R`.
-        guard let value = nulMode.lookup(foldedKey, snapshot.value(bytesFor:)) else { return .notFound }
-        return .found(withExtendedLifetime(snapshot) { body(value) })
+        // Specialized (non-generic) search; only the call of `body` depends on `R`. `self`, and so the snapshot
+        // that holds the value, is borrowed for the whole call. (A closure, not `snapshot.value(bytesFor:)`: the
+        // partial application would retain and release the snapshot on every look-up.)
+        guard let value = nulMode.lookup(foldedKey, { snapshot.value(bytesFor: $0) }) else { return .notFound }
+        return .found(body(value))
     }
 }
