@@ -131,6 +131,26 @@ let benchmarks: @Sendable () -> Void = {
         ("GDBM", { (ctx: BenchContext) -> any AccessMapSource in ctx.gdbm }),
         ("snapshot", { (ctx: BenchContext) -> any AccessMapSource in ctx.snapshot }),
     ] {
+        // The C floor's key chains through the source's pinned, allocation-free look-up: the map layer alone.
+        Benchmark("tls_client chain: Swift source visitValue \(label)", configuration: configuration()) {
+            benchmark,
+            ctx in
+            let source = pick(ctx)
+            let chains = ctx.work.tlsClientChains
+            benchmark.startMeasurement()
+            each(ctx, benchmark.name, benchmark.scaledIterations.count, modulo: chains.count) { c in
+                blackHole(SharedWorkload.rawChain(source, chains, c))
+            }
+            benchmark.stopMeasurement()
+        } setup: {
+            try context()
+        }
+    }
+
+    for (label, pick) in [
+        ("GDBM", { (ctx: BenchContext) -> any AccessMapSource in ctx.gdbm }),
+        ("snapshot", { (ctx: BenchContext) -> any AccessMapSource in ctx.snapshot }),
+    ] {
         Benchmark("tls_client chain: Swift lookup layer \(label)", configuration: configuration()) { benchmark, ctx in
             var lookup = AccessLookup(source: pick(ctx))
             let tokens = ctx.work.tlsClientTokens

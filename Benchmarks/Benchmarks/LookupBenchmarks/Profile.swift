@@ -43,21 +43,36 @@ enum Profile {
                     + "\(format1(Double(fetches) / Double(chains.count))) fetches per decision; "
                     + "snapshot \(ctx.snapshot.snapshot.memoryFootprint / 1_048_576) MiB"
             )
+            var loadTimes: [Double] = []
+            for _ in 0..<3 {
+                let start = cfloor_now()
+                blackHole(try AccessMapSnapshot(path: ctx.work.databasePath).count)
+                loadTimes.append(cfloor_now() - start)
+            }
+            print(
+                "snapshot: \(ctx.snapshot.snapshot.count) records, memoryFootprint "
+                    + "\(format1(Double(ctx.snapshot.snapshot.memoryFootprint) / 1_048_576)) MiB, "
+                    + "load (median of 3) \(format2(median(loadTimes))) s"
+            )
             // Built by appending: a heterogeneous array literal of (String, any AccessMapSource) tuples
             // miscompiled here (Swift 6.3.1, -O): the GDBM element's references read back as null.
             var sources: [(String, any AccessMapSource)] = []
             sources.append(("GDBM", ctx.gdbm))
             sources.append(("snapshot", ctx.snapshot))
             var position = 0
+            // ACCESSPOLICY_PROFILE_NO_FLOOR=1 skips the C floor chunks (ratios become meaningless): the subjects' own
+            // time with caches kept warm between chunks.
+            let noFloor = getenv("ACCESSPOLICY_PROFILE_NO_FLOOR") != nil
             func floorChunk(_ chains: KeyChains) -> Double {
-                chains.withC { c in
+                if noFloor { return 1 }
+                return chains.withC { c in
                     let start = threadCPU()
                     blackHole(cfloor_run(ctx.cHandle(), c, UInt32(position % chains.count), UInt64(chunk), nil))
                     return (threadCPU() - start) / Double(chunk) * 1e9
                 }
             }
-            let clientEngines = sources.map { ($0.0, PolicyEngine(source: $0.1)) }
             var subjects: [(String, KeyChains, (Int) -> Void)] = []
+            let clientEngines = sources.map { ($0.0, PolicyEngine(source: $0.1)) }
             for (label, source) in sources {
                 var lookup = AccessLookup(source: source.pinned())
                 let tokens = ctx.work.tlsClientTokens
@@ -92,26 +107,12 @@ enum Profile {
                 )
             )
             // The key chains alone through the source's pinned, allocation-free look-up (no engine): what the map
-            // layer adds to raw gdbm_fetch.
+            // layer adds to raw gdbm_fetch, and what the snapshot saves.
             for (label, source) in sources {
                 subjects.append(
                     (
                         "tls_client chain (source visitValue) \(label)", chains,
-                        { s in
-                            let c = s % chains.count
-                            source.withPinnedSource { pinned in
-                                chains.bytes.withUnsafeBytes { bytes in
-                                    for k in Int(chains.chainStart[c])..<Int(chains.chainStart[c + 1]) {
-                                        let key = UnsafeRawBufferPointer(
-                                            rebasing: bytes[Int(chains.keyStart[k])..<Int(chains.keyStart[k + 1])]
-                                        )
-                                        if pinned.visitValue(foldedKey: key, { blackHole($0.count) }) == .found {
-                                            break
-                                        }
-                                    }
-                                }
-                            }
-                        }
+                        { s in blackHole(SharedWorkload.rawChain(source, chains, s % chains.count)) }
                     )
                 )
             }

@@ -22,6 +22,31 @@ public enum SharedWorkload {
         return SnapshotAccessMapSource(snapshot)
     }
 
+    /// One key chain (the keys the C floor fetches, stop at the first hit) through the source's allocation-free
+    /// look-up, pinned once as the engine's fast path does (`withPinnedSource`, then `visitValue`): the map layer
+    /// without the engine. Returns the hit's position and value length, or -1.
+    @inline(__always)
+    public static func rawChain(_ source: any AccessMapSource, _ chains: KeyChains, _ c: Int) -> Int {
+        var result = -1
+        source.withPinnedSource { pinned in
+            chains.bytes.withUnsafeBytes { bytes in
+                chains.keyStart.withUnsafeBufferPointer { keyStart in
+                    let first = Int(chains.chainStart[c])
+                    let end = Int(chains.chainStart[c + 1])
+                    for k in first..<end {
+                        let key = UnsafeRawBufferPointer(rebasing: bytes[Int(keyStart[k])..<Int(keyStart[k + 1])])
+                        var length = 0
+                        if pinned.visitValue(foldedKey: key, { length = $0.count }) == .found {
+                            result = (k - first) << 16 | length
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
     /// The bare tls_client/tls_server chain on pre-tokenized name and address: D, A, bare tag, first hit wins.
     @inline(__always)
     public static func chain(

@@ -19,6 +19,7 @@ final class NULTerminationMode: Sendable {
     init() {}
 
     /// Looks `key` up the way the current mode says; `fetch` answers one exact key.
+    @inline(__always)
     func lookup<T, E: Error>(
         _ key: UnsafeRawBufferPointer,
         _ fetch: (UnsafeRawBufferPointer) throws(E) -> T?
