@@ -308,3 +308,19 @@ import Testing
         )
     }
 }
+
+extension TLSFastPathTests {
+    /// The key prefixes and the word-character table the fast path uses are the engine's.
+    @Test func prefixesAndWordBytesMatchTheEngine() {
+        for (peer, tag) in [(TLSPeerFastPath.client, AccessTag.tlsClient), (TLSPeerFastPath.server, .tlsServer)] {
+            #expect(peer.prefix.description == tag.rawValue.lowercased() + ":")
+        }
+        #expect(TLSPeerFastPath.recipientPrefix.description == AccessTag.tlsRecipient.rawValue.lowercased() + ":")
+        for byte in UInt8.min...UInt8.max {
+            let expected =
+                (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            #expect(TLSPeerFastPath.isWordByte(byte) == expected, "byte \(byte)")
+        }
+    }
+}

@@ -521,12 +521,20 @@ public final class SnapshotAccessMapSource: AccessMapSource {
     /// The snapshot.
     public let snapshot: AccessMapSnapshot
     private let nulMode = NULTerminationMode()
+    // Unretained views of the two references above (which keep them alive as long as `self`): a look-up reads
+    // through these and so writes no reference count, even while it calls the caller's closure.
+    private let snapshotView: Unmanaged<AccessMapSnapshot>
+    private let nulModeView: Unmanaged<NULTerminationMode>
 
     /// Wraps a snapshot.
-    public init(_ snapshot: AccessMapSnapshot) { self.snapshot = snapshot }
+    public init(_ snapshot: AccessMapSnapshot) {
+        self.snapshot = snapshot
+        snapshotView = Unmanaged.passUnretained(snapshot)
+        nulModeView = Unmanaged.passUnretained(nulMode)
+    }
 
     /// Loads a GDBM map into memory. See ``AccessMapSnapshot/init(path:)``.
-    public init(path: String) throws(GDBMError) { snapshot = try AccessMapSnapshot(path: path) }
+    public convenience init(path: String) throws(GDBMError) { self.init(try AccessMapSnapshot(path: path)) }
 
     public func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
         guard let value = nulMode.lookup(foldedKey, { snapshot.value(bytesFor: $0) }) else { return .notFound }
@@ -537,11 +545,14 @@ public final class SnapshotAccessMapSource: AccessMapSource {
         foldedKey: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer) -> Void
     ) -> AccessMapSourceStatus {
-        // `self`, and so the snapshot that holds the value, is borrowed for the whole call. (A closure, not
-        // `snapshot.value(bytesFor:)`: the partial application would retain and release the snapshot on every
-        // look-up.)
-        guard let value = nulMode.lookup(foldedKey, { snapshot.value(bytesFor: $0) }) else { return .notFound }
-        body(value)
-        return .found
+        // `self`, and so the snapshot that holds the value, is borrowed for the whole call; the unretained views
+        // keep ARC from retaining the snapshot around `body`.
+        nulModeView._withUnsafeGuaranteedRef { mode in
+            snapshotView._withUnsafeGuaranteedRef { snapshot in
+                guard let value = mode.lookup(foldedKey, { snapshot.value(bytesFor: $0) }) else { return .notFound }
+                body(value)
+                return .found
+            }
+        }
     }
 }

@@ -46,11 +46,14 @@ struct TLSPeerFastPath: Sendable {
     struct Peer {
         var name: HotMacros.Slot
         var address: HotMacros.Slot
-        var tag: AccessTag
+        /// `tag:` folded to lower case (`AccessTag.tlsClient` …), as the keys start.
+        var prefix: StaticString
     }
 
-    static let client = Peer(name: .clientName, address: .clientAddr, tag: .tlsClient)
-    static let server = Peer(name: .serverName, address: .serverAddr, tag: .tlsServer)
+    static let client = Peer(name: .clientName, address: .clientAddr, prefix: "tls_clt:")
+    static let server = Peer(name: .serverName, address: .serverAddr, prefix: "tls_srv:")
+    /// The key prefix of tls_rcpt.
+    static let recipientPrefix: StaticString = "tls_rcpt:"
 
     /// The decision on the map's version in service (``AccessMap/AccessMapSource/withPinnedSource(_:)``), or `nil`
     /// when the general engine must answer.
@@ -86,7 +89,7 @@ struct TLSPeerFastPath: Sendable {
             if let word = verifyWord, Self.isHandshakeFailure(word) { return nil }
             guard let shape = HostShape(nameBytes), Self.isPlainAddress(addressBytes) else { return nil }
 
-            var key = KeyBuilder(area: keyArea, tag: peer.tag)
+            var key = KeyBuilder(area: keyArea, prefix: peer.prefix)
             let found: Found
             switch chain(&key, shape: shape, name: nameBytes, address: addressBytes, source: source) {
             case .found(let value): found = value
@@ -468,8 +471,12 @@ struct TLSPeerFastPath: Sendable {
     /// Word characters that need no care: letters, digits, `-`, `_`.
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool {
-        (byte | 0x20) &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "0") < 10 || byte == UInt8(ascii: "-")
-            || byte == UInt8(ascii: "_")
+        // One bit per byte value 0–127: `-` (45), `0`–`9` (48–57) in the low word; `A`–`Z` (65–90), `_` (95),
+        // `a`–`z` (97–122) in the high word. No branch per character class.
+        let low: UInt64 = 0x03FF_2000_0000_0000
+        let high: UInt64 = 0x07FF_FFFE_87FF_FFFE
+        let word = byte < 64 ? low : high
+        return byte < 128 && (word >> UInt64(byte & 63)) & 1 != 0
     }
 
     /// `label(.label)*`: no empty label.
@@ -590,15 +597,10 @@ struct KeyBuilder {
     let area: UnsafeMutableRawBufferPointer
     let prefixLength: Int
 
-    init(area: UnsafeMutableRawBufferPointer, tag: AccessTag) {
+    init(area: UnsafeMutableRawBufferPointer, prefix: StaticString) {
         self.area = area
-        var n = 0
-        for byte in tag.rawValue.utf8 where n < 64 {
-            area[n] = Token.asciiLowercased(byte)
-            n += 1
-        }
-        area[n] = UInt8(ascii: ":")
-        prefixLength = n + 1
+        prefixLength = prefix.utf8CodeUnitCount
+        area.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: prefixLength)
     }
 
     @inline(__always)
