@@ -225,37 +225,41 @@ import Testing
     }
 
     @Test func recipientFastPathAgreesWithTheGeneralEngine() throws {
-        try Self.compareOnRandomMaps(seed: 4_711, rounds: 100, map: { r in Self.recipientMap(&r, nul: r.chance(20)) }) {
-            engine,
-            source,
-            r in
-            let s = Self.session(&r, server: true)
-            let recipient = Self.recipient(&r)
-            let run = engine.run(.tlsRecipient, input: Tokenizer.tokenize(recipient), session: s)
-            return Case(
-                fast: engine.tlsPeerFastPath.decideRecipient(recipient, session: s, in: source),
-                expected: TLSPolicyDecision(run!.result),
-                api: engine.tlsRecipient(recipient, session: s),
-                what: "\(recipient) \(s.all)"
-            )
-        }
+        try Self.compareOnRandomMaps(
+            seed: 4_711,
+            rounds: 100,
+            map: { r in Self.recipientMap(&r, nul: r.chance(20)) },
+            check: { engine, source, r in
+                let s = Self.session(&r, server: true)
+                let recipient = Self.recipient(&r)
+                let run = engine.run(.tlsRecipient, input: Tokenizer.tokenize(recipient), session: s)
+                return Case(
+                    fast: engine.tlsPeerFastPath.decideRecipient(recipient, session: s, in: source),
+                    expected: TLSPolicyDecision(run!.result),
+                    api: engine.tlsRecipient(recipient, session: s),
+                    what: "\(recipient) \(s.all)"
+                )
+            }
+        )
     }
 
     @Test func fastPathAgreesWithTheGeneralEngine() throws {
-        try Self.compareOnRandomMaps(seed: 20_261_122, rounds: 120, map: { r in Self.map(&r, nul: r.chance(20)) }) {
-            engine,
-            source,
-            r in
-            let server = r.chance(30)
-            let s = Self.session(&r, server: server)
-            let peer = server ? TLSPeerFastPath.server : TLSPeerFastPath.client
-            return Case(
-                fast: engine.tlsPeerFastPath.decide(s, peer: peer, in: source),
-                expected: Self.general(engine, s, server: server),
-                api: server ? engine.tlsServer(s) : engine.tlsClient(s),
-                what: "\(s.all)"
-            )
-        }
+        try Self.compareOnRandomMaps(
+            seed: 20_261_122,
+            rounds: 120,
+            map: { r in Self.map(&r, nul: r.chance(20)) },
+            check: { engine, source, r in
+                let server = r.chance(30)
+                let s = Self.session(&r, server: server)
+                let peer = server ? TLSPeerFastPath.server : TLSPeerFastPath.client
+                return Case(
+                    fast: engine.tlsPeerFastPath.decide(s, peer: peer, in: source),
+                    expected: Self.general(engine, s, server: server),
+                    api: server ? engine.tlsServer(s) : engine.tlsClient(s),
+                    what: "\(s.all)"
+                )
+            }
+        )
     }
 
     /// Plain sessions on a plain map: every decision comes from the fast path, and each kind of key is hit.
@@ -322,5 +326,35 @@ extension TLSFastPathTests {
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
             #expect(TLSPeerFastPath.isWordByte(byte) == expected, "byte \(byte)")
         }
+    }
+}
+
+extension TLSFastPathTests {
+    /// A class too large to hold inline turns the fast path off; decisions still come from the general engine.
+    @Test func oversizedClassesTurnTheFastPathOff() {
+        var configuration = PolicyConfiguration()
+        configuration.add(["A1", "A2", "A3"], to: "Tls")  // five words in all
+        let source = Support.memoryMap("TLS_Clt:mail.example.net VERIFY\nTLS_Clt:a.example A1:12")
+        let engine = PolicyEngine(configuration: configuration, source: source)
+        #expect(!engine.tlsPeerFastPath.enabled)
+        let session = SessionMacros([.clientName: "mail.example.net", .clientAddr: "192.0.2.1", .verify: "NO"])
+        #expect(engine.tlsPeerFastPath.decide(session, peer: TLSPeerFastPath.client, in: source) == nil)
+        #expect(
+            engine.tlsClient(session)
+                == .reject(SMTPReply(code: 454, enhancedStatus: "4.7.0", text: "not authenticated"))
+        )
+        #expect(PolicyEngine(source: source).tlsPeerFastPath.enabled)
+    }
+
+    /// Class words are compared ignoring case, by length and bytes.
+    @Test func foldedWordsMatchIgnoringCase() {
+        let words = FoldedWords(["VERIFY", "Encr"])
+        #expect(words.isComplete)
+        for (word, expected) in [("verify", true), ("ENCR", true), ("encr2", false), ("veri", false), ("", false)] {
+            let bytes = Array(word.utf8)
+            #expect(bytes.withUnsafeBytes { words.contains($0) } == expected, "\(word)")
+        }
+        #expect(!FoldedWords(["a", "b", "c", "d", "e"]).isComplete)
+        #expect(!FoldedWords([String(repeating: "x", count: 17)]).isComplete)
     }
 }

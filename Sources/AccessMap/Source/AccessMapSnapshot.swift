@@ -545,14 +545,42 @@ public final class SnapshotAccessMapSource: AccessMapSource {
         foldedKey: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer) -> Void
     ) -> AccessMapSourceStatus {
-        // `self`, and so the snapshot that holds the value, is borrowed for the whole call; the unretained views
-        // keep ARC from retaining the snapshot around `body`.
-        nulModeView._withUnsafeGuaranteedRef { mode in
-            snapshotView._withUnsafeGuaranteedRef { snapshot in
+        PinnedSnapshotSource(snapshot: snapshotView, nulMode: nulModeView).visitValue(foldedKey: foldedKey, body)
+    }
+
+    /// Runs `body` with an unretained view of this source: handing it on touches no reference count, so threads
+    /// deciding at once on one snapshot do not write a shared cache line.
+    public func withPinnedSource(_ body: (any AccessMapSource) -> Void) {
+        body(PinnedSnapshotSource(snapshot: snapshotView, nulMode: nulModeView))
+    }
+}
+
+/// A ``SnapshotAccessMapSource`` seen through unretained references, for one decision
+/// (``SnapshotAccessMapSource/withPinnedSource(_:)``): valid only while that source lives.
+struct PinnedSnapshotSource: AccessMapSource {
+    let snapshot: Unmanaged<AccessMapSnapshot>
+    let nulMode: Unmanaged<NULTerminationMode>
+
+    func lookup(foldedKey: UnsafeRawBufferPointer) -> AccessMapSourceResult {
+        var value: [UInt8] = []
+        return visitValue(foldedKey: foldedKey, { value = Array($0) }) == .found ? .found(value) : .notFound
+    }
+
+    func visitValue(
+        foldedKey: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) -> AccessMapSourceStatus {
+        // The views keep ARC from retaining the snapshot around `body` (the source that made them holds it).
+        nulMode._withUnsafeGuaranteedRef { mode in
+            snapshot._withUnsafeGuaranteedRef { snapshot in
                 guard let value = mode.lookup(foldedKey, { snapshot.value(bytesFor: $0) }) else { return .notFound }
                 body(value)
                 return .found
             }
         }
     }
+
+    func pinned() -> any AccessMapSource { self }
+
+    func withPinnedSource(_ body: (any AccessMapSource) -> Void) { body(self) }
 }

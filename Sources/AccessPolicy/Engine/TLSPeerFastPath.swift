@@ -18,13 +18,15 @@ import AccessMap
 /// sendmail.
 struct TLSPeerFastPath: Sendable {
     /// Class `Tls`, folded to lower case.
-    private let tlsWords: [[UInt8]]
+    private let tlsWords: FoldedWords
     /// Class `TlsVerified`, folded.
-    private let verifiedWords: [[UInt8]]
+    private let verifiedWords: FoldedWords
     /// Reply code and status without `PERM+`/`TEMP+` (TLS_PERM_ERR).
     private let permanentByDefault: Bool
     private let lookupDotDomain: Bool
     private let skip: Bool
+    /// Off when a class is too large to hold inline (``FoldedWords``): every decision then takes the general engine.
+    let enabled: Bool
 
     /// The longest key built (bytes); longer names and addresses take the general path.
     private static let maximumKey = 400
@@ -32,11 +34,9 @@ struct TLSPeerFastPath: Sendable {
     private static let maximumMacro = 255
 
     init(configuration: PolicyConfiguration) {
-        func folded(_ name: String) -> [[UInt8]] {
-            configuration.members(of: name).words.map { $0.utf8.map(Token.asciiLowercased) }
-        }
-        tlsWords = folded("Tls")
-        verifiedWords = folded("TlsVerified")
+        tlsWords = FoldedWords(configuration.members(of: "Tls").words)
+        verifiedWords = FoldedWords(configuration.members(of: "TlsVerified").words)
+        enabled = tlsWords.isComplete && verifiedWords.isComplete
         permanentByDefault = configuration.features.tlsPermanentErrors
         lookupDotDomain = configuration.features.accessLookup.contains(.lookupDotDomain)
         skip = configuration.features.accessLookup.contains(.skip)
@@ -65,6 +65,7 @@ struct TLSPeerFastPath: Sendable {
 
     /// The decision on a pinned source, or `nil` when the general engine must answer.
     func decide(_ session: SessionMacros, peer: Peer, source: any AccessMapSource) -> TLSPolicyDecision? {
+        guard enabled else { return nil }
         let name = session.hot[peer.name] ?? ""
         let address = session.hot[peer.address] ?? ""
         let verify = session.hot.verify ?? ""
@@ -238,7 +239,7 @@ struct TLSPeerFastPath: Sendable {
         case .standard: (code, status) = permanentByDefault ? (554, "5.7.0") : (454, "4.7.0")
         }
         guard let base = found.base else { return .accept }
-        let verified = verify.map { word in verifiedWords.contains { Self.equalFolded(word, $0) } } ?? false
+        let verified = verify.map { verifiedWords.contains($0) } ?? false
         let required: Int
         switch base {
         case .verify:
@@ -328,7 +329,7 @@ struct TLSPeerFastPath: Sendable {
         init() {}
 
         /// Reads a value in place: its pieces (words, `+`, `:`) go to fixed vectors, no closure, no allocation.
-        init(parsing value: UnsafeRawBufferPointer, tlsWords: [[UInt8]]) {
+        init(parsing value: UnsafeRawBufferPointer, tlsWords: FoldedWords) {
             var lower = 0
             var upper = value.count
             while lower < upper && Tokenizer.isSpace(value[lower]) { lower += 1 }
@@ -437,11 +438,8 @@ struct TLSPeerFastPath: Sendable {
             isWord(k) && TLSPeerFastPath.equalFolded(bytes(k, in: value), keyword)
         }
 
-        func inClass(_ k: Int, _ folded: [[UInt8]], in value: UnsafeRawBufferPointer) -> Bool {
-            guard isWord(k) else { return false }
-            let word = bytes(k, in: value)
-            for member in folded where TLSPeerFastPath.equalFolded(word, member) { return true }
-            return false
+        func inClass(_ k: Int, _ words: FoldedWords, in value: UnsafeRawBufferPointer) -> Bool {
+            isWord(k) && words.contains(bytes(k, in: value))
         }
     }
 
@@ -548,12 +546,6 @@ struct TLSPeerFastPath: Sendable {
         return true
     }
 
-    static func equalFolded(_ bytes: UnsafeRawBufferPointer, _ folded: [UInt8]) -> Bool {
-        guard bytes.count == folded.count else { return false }
-        for i in 0..<folded.count where Token.asciiLowercased(bytes[i]) != folded[i] { return false }
-        return true
-    }
-
     static func firstDot(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
         var i = range.lowerBound
         while i < range.upperBound {
@@ -589,6 +581,41 @@ struct TLSPeerFastPath: Sendable {
             }
         }
         return UnsafeRawBufferPointer(rebasing: area[0..<n])
+    }
+}
+
+/// The words of a small class (`Tls`, `TlsVerified`), folded, held inline: up to 4 words of up to 16 bytes. Reading
+/// them touches no shared reference count (an array of arrays would, from every thread at once).
+struct FoldedWords: Sendable {
+    private var bytes = SIMD64<UInt8>()
+    private var lengths = SIMD4<UInt8>()
+    private var count = 0
+    /// Every word fitted.
+    private(set) var isComplete = true
+
+    init(_ words: [String]) {
+        for word in words {
+            let utf8 = Array(word.utf8)
+            guard count < 4, utf8.count <= 16, !utf8.isEmpty else {
+                isComplete = false
+                continue
+            }
+            for (i, byte) in utf8.enumerated() { bytes[count * 16 + i] = Token.asciiLowercased(byte) }
+            lengths[count] = UInt8(utf8.count)
+            count += 1
+        }
+    }
+
+    /// `word` is a member, ignoring ASCII case.
+    func contains(_ word: UnsafeRawBufferPointer) -> Bool {
+        var k = 0
+        search: while k < count {
+            defer { k += 1 }
+            guard Int(lengths[k]) == word.count else { continue }
+            for i in 0..<word.count where Token.asciiLowercased(word[i]) != bytes[k * 16 + i] { continue search }
+            return true
+        }
+        return false
     }
 }
 

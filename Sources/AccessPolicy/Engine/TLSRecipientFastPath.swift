@@ -18,6 +18,7 @@ extension TLSPeerFastPath {
     )
         -> TLSPolicyDecision?
     {
+        guard enabled else { return nil }
         let serverName = session.hot.serverName ?? ""
         // {TLS_Name} is {server_name}: a value that yields no token stops sendmail's ruleset.
         guard serverName.isEmpty || Self.isPlainText(serverName) else { return nil }
