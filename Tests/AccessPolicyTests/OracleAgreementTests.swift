@@ -11,6 +11,7 @@ final class OracleAgreementTests {
     static let available =
         ["/usr/sbin/sendmail", "/usr/sbin/makemap", "/usr/bin/m4"].allSatisfy(FileManager.default.isExecutableFile)
         && FileManager.default.fileExists(atPath: "/usr/share/sendmail/cf/m4/cf.m4")
+        && hasSendmailSafeAncestors(Support.packageRoot.path)
 
     let directory: URL
 
@@ -156,4 +157,16 @@ final class OracleAgreementTests {
             Issue.record("\(name) #\(index + 1): sendmail `\(b)`, engine `\(a)`")
         }
     }
+}
+
+/// The oracle tests' guard against checkouts sendmail would not read maps from.
+@Test func worldWritableAncestorsAreDetected() throws {
+    #expect(!hasSendmailSafeAncestors("/tmp/some/checkout"))
+    #expect(hasSendmailSafeAncestors("/"))
+    let dir = try Support.makeDirectory("ancestors")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let open = dir.appendingPathComponent("open")
+    try FileManager.default.createDirectory(at: open, withIntermediateDirectories: true)
+    try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: open.path)
+    #expect(!hasSendmailSafeAncestors(open.appendingPathComponent("checkout").path))
 }
