@@ -22,7 +22,7 @@ public struct PolicyEngine: Sendable {
     /// Classes and feature switches.
     public let configuration: PolicyConfiguration
     /// The access map.
-    public let source: any AccessMapSource
+    public private(set) var source: any AccessMapSource
 
     /// The byte-level path of tls_client and tls_server for plain sessions and values (``TLSPeerFastPath``).
     let tlsPeerFastPath: TLSPeerFastPath
@@ -32,6 +32,15 @@ public struct PolicyEngine: Sendable {
         self.configuration = configuration
         self.source = source
         self.tlsPeerFastPath = TLSPeerFastPath(configuration: configuration)
+    }
+
+    /// The same engine on the map version in service now (``AccessMap/AccessMapSource/pinned()``): for an MTA step
+    /// that asks several rulesets and must not straddle a reload. Shares everything computed from the
+    /// configuration.
+    public func pinned() -> PolicyEngine {
+        var engine = self
+        engine.source = source.pinned()
+        return engine
     }
 
     /// When tls_client runs.

@@ -54,7 +54,7 @@ public struct SendmailPolicyDecider: PolicyDecider {
             macros[.certIssuer] = dn
         }
         // One version of the map for the whole decision, so it cannot straddle a reload.
-        let engine = PolicyEngine(configuration: self.engine.configuration, source: self.engine.source.pinned())
+        let engine = self.engine.pinned()
         let state = request.protocolState
         if !engine.configuration.relay.delayChecks {
             if ["CONNECT", "EHLO", "HELO", "MAIL", "RCPT"].contains(state),
