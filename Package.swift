@@ -79,7 +79,13 @@ let package = Package(
         ),
         .testTarget(name: "GDBMStoreTests", dependencies: ["GDBMStore"], swiftSettings: swiftSettings),
         // Runs the accesspolicy binary (built through the dependency) against goldens recorded from sendmail.
-        .testTarget(name: "ConformanceTests", dependencies: ["AccessPolicyCLI"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["AccessPolicyCLI", "OracleTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by the test targets that drive the real sendmail.
+        .target(name: "OracleTestSupport", path: "Tests/OracleTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "RecordedSessionsTests",
             dependencies: ["RecordedSessions", "LogGenerator", "AccessPolicy"],
@@ -93,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccessPolicyTests",
-            dependencies: ["AccessPolicy", "AccessMap", "GDBMStore", "AccessPolicyCLI"],
+            dependencies: ["AccessPolicy", "AccessMap", "GDBMStore", "AccessPolicyCLI", "OracleTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -133,6 +139,7 @@ let package = Package(
             name: "PolicyReplayTests",
             dependencies: [
                 "PolicyReplay", "RecordedSessions", "AccessPolicy", "AccessMap", "LogGenerator", "AccessPolicyCLI",
+                "OracleTestSupport",
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import AccessMap
 import AccessPolicy
 import Foundation
+import OracleTestSupport
 import Testing
 
 /// Runs the recorded scripts through the real `sendmail -bt` (when installed) and compares every line with the

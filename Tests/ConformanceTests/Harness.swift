@@ -1,4 +1,5 @@
 import Foundation
+import OracleTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -237,18 +238,5 @@ enum Harness {
                 sourceLocation: sourceLocation
             )
         }
-    }
-}
-
-/// sendmail refuses maps below a group- or world-writable directory (such as /tmp): whether no directory from `path`
-/// up to `/` is one. Oracle tests are skipped, with this reason, in a checkout below such a directory.
-func hasSendmailSafeAncestors(_ path: String) -> Bool {
-    let parts = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
-    return (1...parts.count).allSatisfy { n in
-        let mode =
-            (try? FileManager.default.attributesOfItem(atPath: NSString.path(withComponents: Array(parts.prefix(n)))))?[
-                .posixPermissions
-            ] as? Int
-        return (mode ?? 0) & 0o022 == 0
     }
 }

@@ -1,6 +1,7 @@
 import AccessPolicy
 import Foundation
 import LogGenerator
+import OracleTestSupport
 import PolicyReplay
 import RecordedSessions
 import Testing
