@@ -28,8 +28,6 @@ struct TLSPeerFastPath: Sendable {
     /// Off when a class is too large to hold inline (``FoldedWords``): every decision then takes the general engine.
     let enabled: Bool
 
-    /// The longest key built (bytes); longer names and addresses take the general path.
-    private static let maximumKey = 400
     /// The longest macro value read.
     private static let maximumMacro = 255
 
