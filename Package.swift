@@ -99,7 +99,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AccessPolicyTests",
-            dependencies: ["AccessPolicy", "AccessMap", "GDBMStore", "AccessPolicyCLI", "OracleTestSupport"],
+            dependencies: [
+                "AccessPolicy", "AccessMap", "GDBMStore", "AccessPolicyCLI", "OracleTestSupport", "LogGenerator",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

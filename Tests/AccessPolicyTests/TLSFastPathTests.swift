@@ -1,6 +1,7 @@
 import AccessMap
 import Foundation
 import GDBMStore
+import LogGenerator
 import Testing
 
 @testable import AccessPolicy
@@ -8,17 +9,11 @@ import Testing
 /// The byte-level tls_client/tls_server path (`TLSPeerFastPath`) must give the general engine's decision whenever it
 /// answers at all. Random maps, sessions and configurations; the general engine is the one checked against sendmail.
 @Suite struct TLSFastPathTests {
-    /// A small deterministic generator (SplitMix64).
+    /// The project's seeded generator (`LogGenerator.SplitMix64`) with the draws these tests need.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        var generator: SplitMix64
+        init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+        mutating func below(_ n: Int) -> Int { Int(generator.next() % UInt64(n)) }
         mutating func pick<T>(_ list: [T]) -> T { list[below(list.count)] }
         mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
     }
@@ -182,7 +177,7 @@ import Testing
     ) throws {
         let directory = try Support.makeDirectory("fastpath")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var r = Random(state: seed)
+        var r = Random(seed: seed)
         var answered = 0
         var total = 0
         var kinds: [String: Int] = [:]
