@@ -77,8 +77,8 @@ struct TLSPeerFastPath: Sendable {
             let nameArea = UnsafeMutableRawBufferPointer(rebasing: buffer[448..<704])
             let addressArea = UnsafeMutableRawBufferPointer(rebasing: buffer[704..<960])
             let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
-            guard let nameBytes = Self.copy(name, into: nameArea),
-                let addressBytes = Self.copy(address, into: addressArea),
+            guard let nameBytes = Self.copy(name, into: nameArea, folding: true),
+                let addressBytes = Self.copy(address, into: addressArea, folding: true),
                 let verifyBytes = Self.copy(verify, into: verifyArea)
             else { return nil }
             // `{verify}`: empty or one word.
@@ -88,7 +88,7 @@ struct TLSPeerFastPath: Sendable {
             if let word = verifyWord, Self.isHandshakeFailure(word) { return nil }
             guard let shape = HostShape(nameBytes), Self.isPlainAddress(addressBytes) else { return nil }
 
-            var key = KeyBuilder(area: keyArea, prefix: peer.prefix)
+            var key = KeyBuilder(area: keyArea, prefix: peer.prefix, partsFolded: true)
             let found: Found
             switch chain(&key, shape: shape, name: nameBytes, address: addressBytes, source: source) {
             case .found(let value): found = value
@@ -475,30 +475,53 @@ struct TLSPeerFastPath: Sendable {
         return byte < 128 && (word >> UInt64(byte & 63)) & 1 != 0
     }
 
+
     /// `label(.label)*`: no empty label.
     static func isDottedLabels(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        isSeparatedWords(bytes, UInt8(ascii: "."), UInt8(ascii: "."))
+        isSeparatedWords(bytes, separators: dotClass)
     }
 
     /// `label((.|:)label)*`: a dotted IPv4 address or an `IPv6:` address without `::`.
     static func isPlainAddress(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        isSeparatedWords(bytes, UInt8(ascii: "."), UInt8(ascii: ":"))
+        isSeparatedWords(bytes, separators: dotClass | colonClass)
     }
 
-    /// Runs of word characters separated by single separator bytes (`first` or `second`), neither first nor last.
-    static func isSeparatedWords(_ bytes: UnsafeRawBufferPointer, _ first: UInt8, _ second: UInt8) -> Bool {
-        var previousWasSeparator = true
-        for byte in bytes {
-            if byte == first || byte == second {
-                if previousWasSeparator { return false }
-                previousWasSeparator = true
-            } else if isWordByte(byte) {
-                previousWasSeparator = false
-            } else {
-                return false
-            }
+    /// Byte classes for ``isSeparatedWords(_:separators:)``: ``wordClass`` for letters, digits, `-` and `_`, or one
+    /// separator bit.
+    static let byteClasses: [UInt8] = (0..<256).map { value in
+        let byte = UInt8(value)
+        if isWordByte(byte) { return wordClass }
+        switch byte {
+        case UInt8(ascii: "."): return dotClass
+        case UInt8(ascii: ":"): return colonClass
+        case UInt8(ascii: "+"): return plusClass
+        default: return 0
         }
-        return !previousWasSeparator
+    }
+    static let wordClass: UInt8 = 1
+    static let dotClass: UInt8 = 2
+    static let colonClass: UInt8 = 4
+    static let plusClass: UInt8 = 8
+
+    /// Runs of word characters separated by single separator bytes (any of the `separators` classes), neither
+    /// first nor last.
+    ///
+    /// One table look-up per byte and no branch on the byte: where the separators fall differs from name to name,
+    /// and a branch per separator was mispredicted often enough to cost more than the rest of the check.
+    static func isSeparatedWords(_ bytes: UnsafeRawBufferPointer, separators: UInt8) -> Bool {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        return byteClasses.withUnsafeBufferPointer { table in
+            var bad: UInt8 = 0
+            var previousSeparator: UInt8 = 1
+            for i in 0..<bytes.count {
+                let byteClass = table[Int(base[i])]
+                let separator = ((byteClass & separators) &+ 0x7F) >> 7  // 1 when any separator bit is set
+                // A byte that is neither, or a separator right after a separator (or at the start).
+                bad |= ((separator | (byteClass & wordClass)) ^ 1) | (separator & previousSeparator)
+                previousSeparator = separator
+            }
+            return bad | previousSeparator == 0
+        }
     }
 
     /// Empty or `label(.label)*` or `[label(.label)*]` (a name whose tokens match its bytes one for one).
@@ -562,19 +585,30 @@ struct TLSPeerFastPath: Sendable {
         return nil
     }
 
-    /// Copies a macro value into a scratch area; `nil` when it does not fit.
-    static func copy(_ text: String, into area: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer? {
+    /// Copies a macro value into a scratch area, ASCII upper case folded to lower case when `folding` (key parts:
+    /// the keys are then built by plain copies, see ``KeyBuilder/init(area:prefix:partsFolded:)``); `nil` when it
+    /// does not fit.
+    static func copy(
+        _ text: String,
+        into area: UnsafeMutableRawBufferPointer,
+        folding: Bool = false
+    ) -> UnsafeRawBufferPointer? {
         let n = text.utf8.count
         guard n <= area.count else { return nil }
         guard n > 0 else { return UnsafeRawBufferPointer(rebasing: area[0..<0]) }
+        let out = area.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
-            area.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            if folding {
+                for i in 0..<n { out[i] = KeyBuilder.folded(bytes[i]) }
+            } else {
+                area.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            }
             return true
         }
         if copied == nil {
             var i = 0
             for byte in text.utf8 {
-                area[i] = byte
+                out[i] = folding ? KeyBuilder.folded(byte) : byte
                 i += 1
             }
         }
@@ -621,12 +655,23 @@ struct FoldedWords: Sendable {
 struct KeyBuilder {
     let area: UnsafeMutableRawBufferPointer
     let prefixLength: Int
+    /// The parts come folded already (``TLSPeerFastPath/copy(_:into:folding:)``): keys are built by plain copies.
+    let partsFolded: Bool
 
-    init(area: UnsafeMutableRawBufferPointer, prefix: StaticString) {
+    /// - Parameters:
+    ///   - area: Where keys are built.
+    ///   - prefix: `tag:`, lower case.
+    ///   - partsFolded: Every part handed to `build` is folded already (else each key folds its parts).
+    init(area: UnsafeMutableRawBufferPointer, prefix: StaticString, partsFolded: Bool = false) {
         self.area = area
         prefixLength = prefix.utf8CodeUnitCount
+        self.partsFolded = partsFolded
         area.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: prefixLength)
     }
+
+    /// ASCII upper case to lower case.
+    @inline(__always)
+    static func folded(_ byte: UInt8) -> UInt8 { byte &- 0x41 < 26 ? byte | 0x20 : byte }
 
     @inline(__always)
     func build(_ part: UnsafeRawBufferPointer, closeBracket: Bool) -> UnsafeRawBufferPointer? {
@@ -658,10 +703,23 @@ struct KeyBuilder {
         let total = prefixLength + first.count + second.count + third.count
         guard total <= area.count else { return nil }
         var out = area.baseAddress!.assumingMemoryBound(to: UInt8.self) + prefixLength
-        Self.copyFolded(first, to: &out)
-        Self.copyFolded(second, to: &out)
-        Self.copyFolded(third, to: &out)
+        if partsFolded {
+            Self.copy(first, to: &out)
+            Self.copy(second, to: &out)
+            Self.copy(third, to: &out)
+        } else {
+            Self.copyFolded(first, to: &out)
+            Self.copyFolded(second, to: &out)
+            Self.copyFolded(third, to: &out)
+        }
         return UnsafeRawBufferPointer(start: area.baseAddress, count: total)
+    }
+
+    @inline(__always)
+    private static func copy(_ part: UnsafeRawBufferPointer, to out: inout UnsafeMutablePointer<UInt8>) {
+        guard let base = part.baseAddress else { return }
+        out.update(from: base.assumingMemoryBound(to: UInt8.self), count: part.count)
+        out += part.count
     }
 
     @inline(__always)
@@ -669,8 +727,7 @@ struct KeyBuilder {
         guard part.count > 0 else { return }
         let input = part.baseAddress!.assumingMemoryBound(to: UInt8.self)
         for i in 0..<part.count {
-            let byte = input[i]
-            out[i] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            out[i] = folded(input[i])
         }
         out += part.count
     }

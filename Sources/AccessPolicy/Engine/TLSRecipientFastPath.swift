@@ -31,7 +31,7 @@ extension TLSPeerFastPath {
                 let recipientArea = UnsafeMutableRawBufferPointer(rebasing: buffer[640..<896])
                 let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
                 let constants = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
-                guard var address = Self.copy(recipient, into: recipientArea),
+                guard var address = Self.copy(recipient, into: recipientArea, folding: true),
                     let verifyBytes = Self.copy(verify, into: verifyArea),
                     verifyBytes.allSatisfy(Self.isWordByte)
                 else { return nil }
@@ -53,7 +53,7 @@ extension TLSPeerFastPath {
                 let star = UnsafeRawBufferPointer(rebasing: constants[0..<3])
                 let atSign = UnsafeRawBufferPointer(rebasing: constants[2..<3])
                 let plus = local.firstIndex(of: UInt8(ascii: "+"))
-                var key = KeyBuilder(area: keyArea, prefix: Self.recipientPrefix)
+                var key = KeyBuilder(area: keyArea, prefix: Self.recipientPrefix, partsFolded: true)
                 let outcome = recipientSearch(
                     &key,
                     address: address,
@@ -121,6 +121,6 @@ extension TLSPeerFastPath {
 
     /// Word characters in pieces separated by single `.` or `+`, neither first nor last.
     static func isPlainLocalPart(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        isSeparatedWords(bytes, UInt8(ascii: "."), UInt8(ascii: "+"))
+        isSeparatedWords(bytes, separators: dotClass | plusClass)
     }
 }
