@@ -475,7 +475,6 @@ struct TLSPeerFastPath: Sendable {
         return byte < 128 && (word >> UInt64(byte & 63)) & 1 != 0
     }
 
-
     /// `label(.label)*`: no empty label.
     static func isDottedLabels(_ bytes: UnsafeRawBufferPointer) -> Bool {
         isSeparatedWords(bytes, separators: dotClass)
