@@ -65,6 +65,15 @@ for name in sorted(values):
     print(f"| {name} | {fmt_ns(wall)} | {fmt_ns(fw)} | {rw} | "
           f"{'–' if mallocs is None else f'{mallocs:.1f}'} | {'–' if rss is None else f'{rss / 1e6:.0f}' if rss > 1e5 else f'{rss:.0f}'} |")
 print()
+decision_floor = "tls_client decision: C floor from session strings"
+df = per_op(decision_floor, "Time(wallclock)")
+if df:
+    print("| tls_client decision | p50 / op | C decision floor (from session strings) p50 / op | ratio |")
+    print("| --- | --- | --- | --- |")
+    for name in sorted(n for n in values if n.startswith("tls_client decision: Swift")):
+        t = per_op(name, "Time(wallclock)")
+        print(f"| {name} | {fmt_ns(t)} | {fmt_ns(df)} | {t / df:.2f} |")
+    print()
 print("| C floor | p50 / op |")
 print("| --- | --- |")
 for name in sorted(values):

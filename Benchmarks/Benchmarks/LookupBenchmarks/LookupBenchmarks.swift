@@ -127,6 +127,21 @@ let benchmarks: @Sendable () -> Void = {
     floorChain("tls_rcpt") { $0.work.tlsRecipientChains }
     floorChain("check_rcpt") { $0.work.relayChains }
 
+    // The C decision floor: the same tls_client decisions made in C from the peers' strings (keys written and
+    // folded per decision, as the engine must), on the same map file.
+    Benchmark("tls_client decision: C floor from session strings", configuration: configuration()) { benchmark, ctx in
+        let peers = ctx.tlsClientCPeers
+        let n = benchmark.scaledIterations.count
+        let first = ctx.advance(benchmark.name, by: n, modulo: peers.count)
+        benchmark.startMeasurement()
+        blackHole(
+            cfloor_run_peers(ctx.cHandle(), "tls_clt:", peers.peers, UInt32(peers.count), UInt32(first), UInt64(n))
+        )
+        benchmark.stopMeasurement()
+    } setup: {
+        try context()
+    }
+
     for (label, pick) in [
         ("GDBM", { (ctx: BenchContext) -> any AccessMapSource in ctx.gdbm }),
         ("snapshot", { (ctx: BenchContext) -> any AccessMapSource in ctx.snapshot }),

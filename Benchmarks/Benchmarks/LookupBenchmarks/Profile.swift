@@ -116,6 +116,15 @@ enum Profile {
                     )
                 )
             }
+            // The C decision floor: the same decisions made in C from the peers' strings.
+            let cPeers = ctx.tlsClientCPeers
+            let cHandle = ctx.cHandle()
+            subjects.append(
+                (
+                    "tls_client decision C floor from session strings", chains,
+                    { s in blackHole(cfloor_decide_peer(cHandle, "tls_clt:", cPeers.peers + s % cPeers.count)) }
+                )
+            )
             for (label, engine) in clientEngines {
                 let sessions = ctx.tlsClientSessions
                 subjects.append(

@@ -18,6 +18,8 @@ public final class BenchContext: Sendable {
     public let tlsClientSessions: [SessionMacros]
     /// tls_server sessions.
     public let tlsServerSessions: [SessionMacros]
+    /// The tls_client peers for the C decision floor (`cfloor_decide_peer`), in session order.
+    public let tlsClientCPeers: CPeers
     /// Where each benchmark continues in the session list, so iterations walk all sessions.
     private let cursors = Mutex<[String: Int]>([:])
 
@@ -31,13 +33,45 @@ public final class BenchContext: Sendable {
         cHandles = handles
         gdbm = try GDBMAccessMapSource(path: work.databasePath, handleCount: threads)
         snapshot = try SharedWorkload.snapshot(work)
+        // Fresh copies of the strings, made in session order like the C decision floor's (CPeers): both read
+        // their sessions' memory with the same locality.
+        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
         tlsClientSessions = work.workload.tlsClientPeers.map {
-            SessionMacros([.clientName: $0.name, .clientAddr: $0.address, .verify: "OK", .cipherBits: "256"])
+            var session = SessionMacros()
+            session[.clientName] = fresh($0.name)
+            session[.clientAddr] = fresh($0.address)
+            session[.verify] = "OK"
+            session[.cipherBits] = "256"
+            return session
         }
         tlsServerSessions = work.workload.tlsServerPeers.map {
-            SessionMacros([.serverName: $0.name, .serverAddr: $0.address, .verify: "OK", .cipherBits: "256"])
+            var session = SessionMacros()
+            session[.serverName] = fresh($0.name)
+            session[.serverAddr] = fresh($0.address)
+            session[.verify] = "OK"
+            session[.cipherBits] = "256"
+            return session
         }
+        tlsClientCPeers = CPeers(work.workload.tlsClientPeers)
         try checkChains()
+        try checkDecisionFloor()
+    }
+
+    /// The C decision floor must fetch exactly the keys of the C floor's chains: for every tls_client session, the
+    /// same number of fetches and the same hit or miss.
+    private func checkDecisionFloor() throws {
+        let chains = work.tlsClientChains
+        let db = cHandle()
+        try chains.withC { c in
+            for s in 0..<chains.count {
+                let at = cfloor_decide(db, c, UInt32(s))
+                let expected = at >= 0 ? -(Int(at) + 1) : Int(chains.chainStart[s + 1] - chains.chainStart[s])
+                let got = Int(cfloor_decide_peer(db, "tls_clt:", tlsClientCPeers.peers + s))
+                guard got == expected else {
+                    throw WorkloadError("C decision floor, session \(s): \(got) fetches, the chain says \(expected)")
+                }
+            }
+        }
     }
 
     /// The C floor must walk exactly the keys the engine looks up: compare the engine's trace on the real map with

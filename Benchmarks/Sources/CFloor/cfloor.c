@@ -6,6 +6,7 @@
 #include <gdbm.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 double cfloor_now(void) {
@@ -54,6 +55,73 @@ long cfloor_run(void *db, const cfloor_chains *chains, uint32_t first, uint64_t 
         if (++c == chains->chainCount) c = 0;
     }
     if (fetches) *fetches += total;
+    return hits;
+}
+
+/* One fetch of key[0..<length]; 1 when found. */
+static int fetch_key(void *db, char *key, size_t length) { return cfloor_fetch(db, key, (int)length); }
+
+/* prefix + folded bytes[0..<n] (+ suffix byte when not 0) into key; the key's length. */
+static size_t build(char *key, size_t prefixLength, const char *bytes, size_t n, char suffix) {
+    char *out = key + prefixLength;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)bytes[i];
+        out[i] = (char)(c - 'A' < 26u ? c | 0x20 : c);
+    }
+    if (suffix) out[n++] = suffix;
+    return prefixLength + n;
+}
+
+int cfloor_decide_peer(void *db, const char *prefix, const cfloor_peer *peer) {
+    char key[600];
+    size_t p = strlen(prefix);
+    memcpy(key, prefix, p);
+    int fetches = 0;
+    const char *name = peer->name;
+    size_t n = strlen(name);
+    if (n > 255) return 0;
+    if (n >= 3 && name[0] == '[' && name[n - 1] == ']') {
+        size_t end = n - 1; /* the key is name[0..<end] + "]" */
+        for (;;) {
+            fetches++;
+            if (fetch_key(db, key, build(key, p, name, end, ']'))) return -fetches;
+            size_t i = end - 1;
+            while (i > 0 && name[i] != '.') i--;
+            if (i == 0) break;
+            end = i;
+        }
+    } else if (n > 0) {
+        size_t start = 0;
+        for (;;) {
+            fetches++;
+            if (fetch_key(db, key, build(key, p, name + start, n - start, 0))) return -fetches;
+            const char *dot = memchr(name + start, '.', n - start);
+            if (!dot) break;
+            start = (size_t)(dot - name) + 1;
+        }
+    }
+    const char *address = peer->address;
+    size_t end = strlen(address);
+    if (end > 255) return fetches;
+    while (end > 0) {
+        fetches++;
+        if (fetch_key(db, key, build(key, p, address, end, 0))) return -fetches;
+        size_t i = end - 1;
+        while (i > 0 && address[i] != '.' && address[i] != ':') i--;
+        end = i;
+    }
+    fetches++;
+    return fetch_key(db, key, p) ? -fetches : fetches;
+}
+
+long cfloor_run_peers(void *db, const char *prefix, const cfloor_peer *peers, uint32_t count, uint32_t first,
+                      uint64_t n) {
+    long hits = 0;
+    uint32_t s = first % count;
+    for (uint64_t i = 0; i < n; i++) {
+        if (cfloor_decide_peer(db, prefix, &peers[s]) < 0) hits++;
+        if (++s == count) s = 0;
+    }
     return hits;
 }
 

@@ -33,6 +33,28 @@ long cfloor_run(void *db, const cfloor_chains *chains, uint32_t first, uint64_t 
  * t * chainCount / threads). Returns the wall-clock seconds from start to the last thread's end, or -1 on error. */
 double cfloor_run_threads(const char *path, const cfloor_chains *chains, int threads, uint64_t perThread);
 
+/* A peer as a C MTA would hold it for tls_client/tls_server: host name and address as NUL-terminated strings,
+ * short ones (up to 15 bytes) inline in the record and longer ones in their own heap block, the layout Swift gives
+ * the engine's String macros. */
+typedef struct cfloor_peer {
+    const char *name;
+    const char *address;
+    char inlineName[16];
+    char inlineAddress[16];
+} cfloor_peer;
+
+/* The decision floor: one tls_client/tls_server decision made from a peer's strings, as a plain C engine would: each
+ * key of sendmail's chain (prefix + the name and its parents, a bracketed literal losing its last part inside the
+ * brackets; prefix + the address and its shorter prefixes at `.` and `:`; the bare prefix) written and folded into
+ * a stack buffer and fetched with gdbm_fetch, up to the first hit. No value is read, no input checked. `prefix` is
+ * the lower-case tag with its colon ("tls_clt:"). Returns the number of keys fetched (negative when the last one
+ * was found). */
+int cfloor_decide_peer(void *db, const char *prefix, const cfloor_peer *peer);
+
+/* Decisions for peers first, first+1, … (wrapping at count), n in all. Returns the number of hits. */
+long cfloor_run_peers(void *db, const char *prefix, const cfloor_peer *peers, uint32_t count, uint32_t first,
+                      uint64_t n);
+
 /* Monotonic clock in seconds. */
 double cfloor_now(void);
 
