@@ -66,7 +66,7 @@ static size_t build(char *key, size_t prefixLength, const char *bytes, size_t n,
     char *out = key + prefixLength;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)bytes[i];
-        out[i] = (char)(c - 'A' < 26u ? c | 0x20 : c);
+        out[i] = (char)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
     }
     if (suffix) out[n++] = suffix;
     return prefixLength + n;
