@@ -37,9 +37,10 @@ private func each(_ ctx: BenchContext, _ name: String, _ count: Int, modulo: Int
     }
 }
 
-/// Two threads, each running `body(thread)`; returns when both are done.
+/// Two threads, each running `body(thread)`; returns when both are done (``TwoThreads``: no thread wake-up inside
+/// the measurement).
 private func onTwoThreads(_ body: @Sendable (Int) -> Void) {
-    DispatchQueue.concurrentPerform(iterations: 2, execute: body)
+    TwoThreads.shared.run(body)
 }
 
 private func floorChain(_ name: String, _ pick: @escaping @Sendable (BenchContext) -> KeyChains) {
