@@ -1,5 +1,6 @@
 import AccessMap
 import AccessPolicy
+import LogGenerator
 import Testing
 
 @Suite("Session macro values")
@@ -74,6 +75,51 @@ struct MacroValueTests {
         let s = SessionMacros([.clientName: "[1.2.3.4]", .certIssuer: "/C=US/O=Foo+2BBar/CN=x=y"])
         #expect(s.tokens(.clientName).map(\.text) == ["[", "1", ".", "2", ".", "3", ".", "4", "]"])
         #expect(s.tokens(.certIssuer).map(\.text) == ["/", "C=US", "/", "O=Foo", "+", "2BBar", "/", "CN=x=y"])
+    }
+}
+
+/// `SessionMacros` keeps the macros the fast paths read in one shared byte buffer (`HotMacros`): setting, clearing
+/// and overwriting them in any order must behave exactly like a dictionary of strings.
+@Suite("Session macros storage")
+struct SessionMacrosStorageTests {
+    static let names: [MacroName] = [
+        .clientName, .clientAddr, .serverName, .serverAddr, .verify, .cipherBits, .authSSF, .cnSubject, .certSubject,
+        .authType, .sender, "deliveryMode", "client_resolve",
+    ]
+    static let values: [String?] = [
+        nil, "", "OK", "256", "mx.example.net", "a-much-longer-host-name.mail.example.org", "[192.0.2.7]",
+        "IPv6:2001:db8::1", "ü/C=DE/O=Bäcker+20AG", String(repeating: "x", count: 300),
+    ]
+
+    @Test("random sets and clears agree with a dictionary; equal contents are equal and hash alike")
+    func behavesLikeADictionary() {
+        var generator = SplitMix64(seed: 7)
+        func below(_ n: Int) -> Int { Int(generator.next() % UInt64(n)) }
+        for _ in 0..<200 {
+            var session = SessionMacros()
+            var reference: [MacroName: String] = [:]
+            for _ in 0..<(1 + below(30)) {
+                let name = Self.names[below(Self.names.count)]
+                let value = Self.values[below(Self.values.count)]
+                session[name] = value
+                reference[name] = value
+                for name in Self.names { #expect(session[name] == reference[name], "\(name)") }
+            }
+            #expect(session.all == reference)
+            // The same contents set in another order (and through an intermediate value) give an equal value.
+            var other = SessionMacros()
+            for (name, value) in reference.sorted(by: { $0.key.rawValue > $1.key.rawValue }) {
+                other[name] = "intermediate"
+                other[name] = value
+            }
+            #expect(other == session)
+            #expect(other.hashValue == session.hashValue)
+            #expect(SessionMacros(reference) == session)
+            if let (name, value) = reference.first {
+                other[name] = value + "!"
+                #expect(other != session)
+            }
+        }
     }
 }
 

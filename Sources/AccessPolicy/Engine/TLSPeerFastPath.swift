@@ -64,12 +64,6 @@ struct TLSPeerFastPath: Sendable {
     /// The decision on a pinned source, or `nil` when the general engine must answer.
     func decide(_ session: SessionMacros, peer: Peer, source: any AccessMapSource) -> TLSPolicyDecision? {
         guard enabled else { return nil }
-        let name = session.hot[peer.name] ?? ""
-        let address = session.hot[peer.address] ?? ""
-        let verify = session.hot.verify ?? ""
-        guard name.utf8.count <= Self.maximumMacro, address.utf8.count <= Self.maximumMacro,
-            verify.utf8.count <= Self.maximumMacro
-        else { return nil }
         // One stack buffer: the folded key being built, then the name and the address as given.
         // 1 KiB: stack memory (withUnsafeTemporaryAllocation allocates on the stack up to this size).
         return withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { buffer in
@@ -77,9 +71,10 @@ struct TLSPeerFastPath: Sendable {
             let nameArea = UnsafeMutableRawBufferPointer(rebasing: buffer[448..<704])
             let addressArea = UnsafeMutableRawBufferPointer(rebasing: buffer[704..<960])
             let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
-            guard let nameBytes = Self.copy(name, into: nameArea, folding: true),
-                let addressBytes = Self.copy(address, into: addressArea, folding: true),
-                let verifyBytes = Self.copy(verify, into: verifyArea)
+            guard let nameBytes = Self.copy(session.hot, peer.name, into: nameArea, folding: true),
+                let addressBytes = Self.copy(session.hot, peer.address, into: addressArea, folding: true),
+                let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea),
+                nameBytes.count <= Self.maximumMacro, addressBytes.count <= Self.maximumMacro
             else { return nil }
             // `{verify}`: empty or one word.
             let verifyWord: UnsafeRawBufferPointer? = verifyBytes.isEmpty ? nil : verifyBytes
@@ -95,7 +90,7 @@ struct TLSPeerFastPath: Sendable {
             case .notFound: return .accept
             case .giveUp: return nil
             }
-            return judge(found, verify: verifyWord, session: session, peerName: name)
+            return judge(found, verify: verifyWord, session: session, peerName: peer.name)
         }
     }
 
@@ -225,7 +220,7 @@ struct TLSPeerFastPath: Sendable {
         _ found: Found,
         verify: UnsafeRawBufferPointer?,
         session: SessionMacros,
-        peerName: String
+        peerName peerSlot: HotMacros.Slot
     ) -> TLSPolicyDecision? {
         // A handshake failure refuses whatever the requirement: its text comes from the general engine.
         if let word = verify, Self.isHandshakeFailure(word) { return nil }
@@ -253,7 +248,8 @@ struct TLSPeerFastPath: Sendable {
             return .accept
         }
         // max({cipher_bits}, {auth_ssf}) against the requirement; a refusal's text comes from the general engine.
-        guard let cipherBits = Self.number(session.hot.cipherBits), let authSSF = Self.number(session.hot.authSSF)
+        guard let cipherBits = session.hot.withBytes(.cipherBits, Self.number),
+            let authSSF = session.hot.withBytes(.authSSF, Self.number)
         else {
             return nil
         }
@@ -266,12 +262,22 @@ struct TLSPeerFastPath: Sendable {
         }
         if strength < required { return nil }
         guard found.commonNameExtension else { return .accept }
-        // `+CN`: {cn_subject} must be the peer's name ({TLS_Name}), token for token, ignoring case.
-        guard !peerName.isEmpty, Self.isPlainText(peerName) else { return nil }
-        let subject = session.hot.cnSubject ?? ""
-        guard subject.utf8.count <= Self.maximumMacro, Self.isPlainText(subject) else { return nil }
-        if Token.asciiCaseInsensitiveEqual(subject, peerName) { return .accept }
+        // `+CN`: {cn_subject} must be the peer's name ({TLS_Name}), token for token, ignoring case. Compared in
+        // place: only a refusal makes strings (its text).
+        let matches: Bool? = session.hot.withBytes(peerSlot) { peer in
+            session.hot.withBytes(.cnSubject) { subject in
+                guard !peer.isEmpty, HostShape(peer) != nil, subject.count <= Self.maximumMacro,
+                    subject.isEmpty || HostShape(subject) != nil
+                else { return nil }
+                return subject.count == peer.count
+                    && zip(subject, peer).allSatisfy { KeyBuilder.folded($0) == KeyBuilder.folded($1) }
+            }
+        }
+        guard let matches else { return nil }
+        if matches { return .accept }
         // Both are plain, so their tokens print as their bytes.
+        let subject = session.hot.cnSubject ?? ""
+        let peerName = session.hot[peerSlot] ?? ""
         return .reject(
             SMTPReply(
                 code: code,
@@ -523,28 +529,22 @@ struct TLSPeerFastPath: Sendable {
         }
     }
 
-    /// Empty or `label(.label)*` or `[label(.label)*]` (a name whose tokens match its bytes one for one).
-    static func isPlainText(_ text: String) -> Bool {
-        var copy = text
-        return copy.withUTF8 { bytes in bytes.isEmpty || HostShape(UnsafeRawBufferPointer(bytes)) != nil }
-    }
-
     static func isHandshakeFailure(_ word: UnsafeRawBufferPointer) -> Bool {
         RulesetEvaluator.handshakeFailureMessages.contains { equalFolded(word, $0.0) }
     }
 
-    /// A number macro: `.some(nil)` when empty, the value when only digits, `nil` otherwise.
-    static func number(_ text: String?) -> Int?? {
-        guard let text, !text.isEmpty else { return .some(nil) }
+    /// A number macro: `.some(nil)` when empty (or unset), the value when only digits, `nil` otherwise.
+    static func number(_ bytes: UnsafeRawBufferPointer) -> Int?? {
+        guard !bytes.isEmpty else { return .some(nil) }
         var value = 0
         var count = 0
-        for byte in text.utf8 {
+        for byte in bytes {
             guard byte &- UInt8(ascii: "0") < 10, count < 18 else { return nil }
             value = value * 10 + Int(byte &- UInt8(ascii: "0"))
             count += 1
         }
         // A leading 0 makes strtol read octal (`0128` is 10).
-        if text.utf8.first == UInt8(ascii: "0") { return .some(Workspace.strtol(text)) }
+        if bytes[0] == UInt8(ascii: "0") { return .some(Workspace.strtol(bytes: bytes)) }
         return .some(value)
     }
 
@@ -582,6 +582,36 @@ struct TLSPeerFastPath: Sendable {
             i -= 1
         }
         return nil
+    }
+
+    /// Copies a macro slot's bytes into a scratch area, folded when `folding` (see ``copy(_:into:folding:)``);
+    /// `nil` when they do not fit.
+    static func copy(
+        _ hot: HotMacros,
+        _ slot: HotMacros.Slot,
+        into area: UnsafeMutableRawBufferPointer,
+        folding: Bool = false
+    ) -> UnsafeRawBufferPointer? {
+        hot.withBytes(slot) { bytes in copy(bytes, into: area, folding: folding) }
+    }
+
+    /// Copies bytes into a scratch area, folded when `folding`; `nil` when they do not fit.
+    static func copy(
+        _ bytes: UnsafeRawBufferPointer,
+        into area: UnsafeMutableRawBufferPointer,
+        folding: Bool
+    ) -> UnsafeRawBufferPointer? {
+        let n = bytes.count
+        guard n <= area.count else { return nil }
+        guard n > 0 else { return UnsafeRawBufferPointer(rebasing: area[0..<0]) }
+        if folding {
+            let input = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let out = area.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for i in 0..<n { out[i] = KeyBuilder.folded(input[i]) }
+        } else {
+            area.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: n)
+        }
+        return UnsafeRawBufferPointer(rebasing: area[0..<n])
     }
 
     /// Copies a macro value into a scratch area, ASCII upper case folded to lower case when `folding` (key parts:

@@ -19,11 +19,9 @@ extension TLSPeerFastPath {
         -> TLSPolicyDecision?
     {
         guard enabled else { return nil }
-        let serverName = session.hot.serverName ?? ""
         // {TLS_Name} is {server_name}: a value that yields no token stops sendmail's ruleset.
-        guard serverName.isEmpty || Self.isPlainText(serverName) else { return nil }
-        let verify = session.hot.verify ?? ""
-        guard recipient.utf8.count <= 255, verify.utf8.count <= 63 else { return nil }
+        guard session.hot.withBytes(.serverName, { $0.isEmpty || HostShape($0) != nil }) else { return nil }
+        guard recipient.utf8.count <= 255 else { return nil }
         var decision: TLSPolicyDecision? = nil
         source.withPinnedSource { pinned in
             decision = withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { buffer in
@@ -32,7 +30,7 @@ extension TLSPeerFastPath {
                 let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
                 let constants = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
                 guard var address = Self.copy(recipient, into: recipientArea, folding: true),
-                    let verifyBytes = Self.copy(verify, into: verifyArea),
+                    let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea), verifyBytes.count <= 63,
                     verifyBytes.allSatisfy(Self.isWordByte)
                 else { return nil }
                 // `<…>` around the address.
@@ -70,7 +68,7 @@ extension TLSPeerFastPath {
                 case .notFound: return .accept
                 case .found(let value):
                     let verifyWord: UnsafeRawBufferPointer? = verifyBytes.isEmpty ? nil : verifyBytes
-                    return judge(value, verify: verifyWord, session: session, peerName: serverName)
+                    return judge(value, verify: verifyWord, session: session, peerName: .serverName)
                 }
             }
         }

@@ -119,18 +119,23 @@ public struct SessionMacros: Hashable, Sendable {
     }
 }
 
-/// The macros of the TLS decisions, stored as fields (see ``SessionMacros``).
+/// The macros the decisions' fast paths read (see ``SessionMacros``), held in one byte buffer: every set value's
+/// UTF-8 bytes, slot after slot, with each slot's end offset inline.
+///
+/// One buffer instead of a `String` per macro: copying a session retains one reference instead of one per long
+/// value, the values a decision reads sit together in one or two cache lines, and the fast paths read them in place
+/// (``withBytes(_:_:)``) without making a `String`. The representation is canonical (slot order, unset slots
+/// empty), so the synthesized equality compares contents.
 struct HotMacros: Hashable, Sendable {
-    var clientName: String?
-    var clientAddr: String?
-    var serverName: String?
-    var serverAddr: String?
-    var verify: String?
-    var cipherBits: String?
-    var authSSF: String?
-    var cnSubject: String?
+    /// The values' bytes, slot after slot.
+    private var bytes: [UInt8] = []
+    /// `ends[i]`: where slot `i`'s bytes end in ``bytes`` (they start where slot `i - 1`'s end).
+    private var ends = SIMD16<UInt32>()
+    /// Bit `i`: slot `i` is set (possibly to the empty string).
+    private var present: UInt16 = 0
 
-    enum Slot: CaseIterable {
+    /// At most 16 slots: ``ends`` holds one offset per slot.
+    enum Slot: Int, CaseIterable {
         case clientName, clientAddr, serverName, serverAddr, verify, cipherBits, authSSF, cnSubject
 
         /// The slot of a macro name, if it has one (short names compare as two machine words).
@@ -162,30 +167,47 @@ struct HotMacros: Hashable, Sendable {
         }
     }
 
+    private func range(_ slot: Slot) -> Range<Int> {
+        let i = slot.rawValue
+        return (i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])
+    }
+
+    /// Whether the slot is set (possibly to the empty string).
+    func isSet(_ slot: Slot) -> Bool { present & (1 << UInt16(slot.rawValue)) != 0 }
+
+    /// Runs `body` on the slot's bytes in place (empty when unset).
+    @inline(__always)
+    func withBytes<R>(_ slot: Slot, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let r = range(slot)
+        return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[r])) }
+    }
+
     subscript(slot: Slot) -> String? {
         get {
-            switch slot {
-            case .clientName: clientName
-            case .clientAddr: clientAddr
-            case .serverName: serverName
-            case .serverAddr: serverAddr
-            case .verify: verify
-            case .cipherBits: cipherBits
-            case .authSSF: authSSF
-            case .cnSubject: cnSubject
-            }
+            guard isSet(slot) else { return nil }
+            return withBytes(slot) { String(decoding: $0, as: UTF8.self) }
         }
         set {
-            switch slot {
-            case .clientName: clientName = newValue
-            case .clientAddr: clientAddr = newValue
-            case .serverName: serverName = newValue
-            case .serverAddr: serverAddr = newValue
-            case .verify: verify = newValue
-            case .cipherBits: cipherBits = newValue
-            case .authSSF: authSSF = newValue
-            case .cnSubject: cnSubject = newValue
+            assert(Slot.allCases.count <= 16, "one end offset per slot")
+            let r = range(slot)
+            let replacement = newValue.map { Array($0.utf8) } ?? []
+            precondition(bytes.count - r.count + replacement.count <= Int(UInt32.max), "session macros under 4 GiB")
+            bytes.replaceSubrange(r, with: replacement)
+            let delta = Int64(replacement.count) - Int64(r.count)
+            for i in slot.rawValue..<Slot.allCases.count {
+                ends[i] = UInt32(truncatingIfNeeded: Int64(ends[i]) + delta)
             }
+            let bit: UInt16 = 1 << UInt16(slot.rawValue)
+            present = newValue == nil ? present & ~bit : present | bit
         }
     }
+
+    var clientName: String? { self[.clientName] }
+    var clientAddr: String? { self[.clientAddr] }
+    var serverName: String? { self[.serverName] }
+    var serverAddr: String? { self[.serverAddr] }
+    var verify: String? { self[.verify] }
+    var cipherBits: String? { self[.cipherBits] }
+    var authSSF: String? { self[.authSSF] }
+    var cnSubject: String? { self[.cnSubject] }
 }
