@@ -33,28 +33,28 @@ public final class BenchContext: Sendable {
         cHandles = handles
         gdbm = try GDBMAccessMapSource(path: work.databasePath, handleCount: threads)
         snapshot = try SharedWorkload.snapshot(work)
-        // Fresh copies of the strings, made in session order like the C decision floor's (CPeers): both read
-        // their sessions' memory with the same locality.
-        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
         tlsClientSessions = work.workload.tlsClientPeers.map {
-            var session = SessionMacros()
-            session[.clientName] = fresh($0.name)
-            session[.clientAddr] = fresh($0.address)
-            session[.verify] = "OK"
-            session[.cipherBits] = "256"
-            return session
+            Self.session($0, name: .clientName, address: .clientAddr)
         }
         tlsServerSessions = work.workload.tlsServerPeers.map {
-            var session = SessionMacros()
-            session[.serverName] = fresh($0.name)
-            session[.serverAddr] = fresh($0.address)
-            session[.verify] = "OK"
-            session[.cipherBits] = "256"
-            return session
+            Self.session($0, name: .serverName, address: .serverAddr)
         }
         tlsClientCPeers = CPeers(work.workload.tlsClientPeers)
         try checkChains()
         try checkDecisionFloor()
+    }
+
+    /// A peer's session: its name and address (fresh copies of the strings, made in session order like the C
+    /// decision floor's `CPeers`, so both read their sessions' memory with the same locality), `{verify}` OK and
+    /// 256 bits.
+    private static func session(_ peer: PeerSession, name: MacroName, address: MacroName) -> SessionMacros {
+        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+        var session = SessionMacros()
+        session[name] = fresh(peer.name)
+        session[address] = fresh(peer.address)
+        session[.verify] = "OK"
+        session[.cipherBits] = "256"
+        return session
     }
 
     /// The C decision floor must fetch exactly the keys of the C floor's chains: for every tls_client session, the
