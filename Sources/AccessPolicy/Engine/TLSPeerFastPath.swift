@@ -222,8 +222,7 @@ struct TLSPeerFastPath: Sendable {
         session: SessionMacros,
         peerName peerSlot: HotMacros.Slot
     ) -> TLSPolicyDecision? {
-        // A handshake failure refuses whatever the requirement: its text comes from the general engine.
-        if let word = verify, Self.isHandshakeFailure(word) { return nil }
+        // (A handshake failure in `verify` never reaches here: the callers hand it to the general engine.)
         guard let severity = found.severity else { return .accept }  // not a requirement
         let (code, status): (Int, String)
         switch severity {

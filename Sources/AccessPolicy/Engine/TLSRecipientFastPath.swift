@@ -68,6 +68,8 @@ extension TLSPeerFastPath {
                 case .notFound: return .accept
                 case .found(let value):
                     let verifyWord: UnsafeRawBufferPointer? = verifyBytes.isEmpty ? nil : verifyBytes
+                    // A handshake failure refuses whatever the requirement: its text comes from the general engine.
+                    if let word = verifyWord, Self.isHandshakeFailure(word) { return nil }
                     return judge(value, verify: verifyWord, session: session, peerName: .serverName)
                 }
             }

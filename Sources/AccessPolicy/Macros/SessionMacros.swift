@@ -167,6 +167,7 @@ struct HotMacros: Hashable, Sendable {
         }
     }
 
+    @inline(__always)
     private func range(_ slot: Slot) -> Range<Int> {
         let i = slot.rawValue
         return (i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])
