@@ -119,7 +119,7 @@ public struct SessionMacros: Hashable, Sendable {
     }
 }
 
-/// The macros of the TLS decisions, stored as fields (see ``SessionMacros``).
+/// The macros of the TLS and check_rcpt decisions, stored as fields (see ``SessionMacros``).
 struct HotMacros: Hashable, Sendable {
     var clientName: String?
     var clientAddr: String?
@@ -129,9 +129,16 @@ struct HotMacros: Hashable, Sendable {
     var cipherBits: String?
     var authSSF: String?
     var cnSubject: String?
+    var clientResolve: String?
+    var authType: String?
+    var deliveryMode: String?
+
+    /// `{deliveryMode}` (no public constant: only the relay rulesets read it).
+    static let deliveryModeName: MacroName = "deliveryMode"
 
     enum Slot: CaseIterable {
         case clientName, clientAddr, serverName, serverAddr, verify, cipherBits, authSSF, cnSubject
+        case clientResolve, authType, deliveryMode
 
         /// The slot of a macro name, if it has one (short names compare as two machine words).
         init?(_ name: MacroName) {
@@ -144,6 +151,9 @@ struct HotMacros: Hashable, Sendable {
             case "cipher_bits": self = .cipherBits
             case "auth_ssf": self = .authSSF
             case "cn_subject": self = .cnSubject
+            case "client_resolve": self = .clientResolve
+            case "auth_type": self = .authType
+            case "deliveryMode": self = .deliveryMode
             default: return nil
             }
         }
@@ -158,6 +168,9 @@ struct HotMacros: Hashable, Sendable {
             case .cipherBits: .cipherBits
             case .authSSF: .authSSF
             case .cnSubject: .cnSubject
+            case .clientResolve: .clientResolve
+            case .authType: .authType
+            case .deliveryMode: HotMacros.deliveryModeName
             }
         }
     }
@@ -173,6 +186,9 @@ struct HotMacros: Hashable, Sendable {
             case .cipherBits: cipherBits
             case .authSSF: authSSF
             case .cnSubject: cnSubject
+            case .clientResolve: clientResolve
+            case .authType: authType
+            case .deliveryMode: deliveryMode
             }
         }
         set {
@@ -185,6 +201,9 @@ struct HotMacros: Hashable, Sendable {
             case .cipherBits: cipherBits = newValue
             case .authSSF: authSSF = newValue
             case .cnSubject: cnSubject = newValue
+            case .clientResolve: clientResolve = newValue
+            case .authType: authType = newValue
+            case .deliveryMode: deliveryMode = newValue
             }
         }
     }
