@@ -1,0 +1,532 @@
+import AccessMap
+
+/// The byte-level path of the check_rcpt decision (``PolicyEngine/checkRcpt(_:session:)``), the companion of the
+/// TLS paths in ``TLSPeerFastPath``.
+///
+/// The general engine canonicalises the recipient as sendmail does (ruleset 3, the initial parse), then walks
+/// Rcpt_ok and Relay_ok on token lists. For a plain recipient — `user@domain` or `<user@domain>`, the local part
+/// made of word characters separated by `.` or `+`, the domain a plain host name (one trailing dot allowed) — all of
+/// that leaves the address as it is, and what is left is class tests and key chains. This path does them directly
+/// on bytes, in the general engine's order:
+///
+/// 1. `{deliveryMode}` `d`: accept (deferred); `{verify}` `OK`/`TRUSTED` (RelayTLS would read certificates): `nil`;
+///    `{auth_type}` in class `TrustAuthMech`: relay.
+/// 2. Rcpt_ok: the domain in class `m` (with relay_entire_domain), local (class `w` or the host name), ending in a
+///    class `R` member (or equal to one with relay_hosts_only); then the `To:` keys (with relaytofulladdress the full
+///    address first, and after the domain `user@`), each tried tagged then untagged. `RELAY` relays.
+/// 3. Relay_ok: no `{client_addr}` or a loopback one, an address starting with a class `R` member, the `Connect:`
+///    address keys, `[address]` local; then `{client_resolve}` (`TEMP`, `FORGED`, `FAIL`: `nil`), and
+///    `{client_name}` (trailing dots dropped, a plain name or a bracketed literal) as the domain in step 2 with
+///    `Connect:` keys.
+/// 4. Otherwise the relaying denial, built once.
+///
+/// Keys are built in one stack buffer and folded there; the map lends each value without a copy
+/// (``AccessMap/AccessMapSource/visitValue(foldedKey:_:)``) and the value is read in place: `RELAY`, `SKIP`, `?`
+/// (not found) and any value without `()"\<>%` (which cannot be one of them) are understood. A temporary failure,
+/// any other value, a configuration outside the baseline's switches (delay_checks, blocklist_recipients,
+/// relay_mail_from, relay_local_from), a host name outside ASCII, or an unusual macro or recipient make ``decide``
+/// return `nil`, and the caller asks the general engine. Both paths are checked against each other on random maps,
+/// sessions, recipients and configurations (`CheckRcptFastPathTests`); the general engine is the one checked
+/// against sendmail.
+struct CheckRcptFastPath: Sendable {
+    /// Class `w` and the host name.
+    private let localNames: FoldedWordSet
+    /// Class `R`.
+    private let relayDomains: FoldedWordSet
+    /// Class `m` (empty unless relay_entire_domain).
+    private let entireDomains: FoldedWordSet
+    /// Class `TrustAuthMech`.
+    private let trustedMechanisms: FoldedWordSet
+    /// Class `TlsVerified`.
+    private let verifiedWords: FoldedWords
+    private let relayHostsOnly: Bool
+    private let relayToFullAddress: Bool
+    /// `localhost` canonicalises to the host name.
+    private let hasHostName: Bool
+    private let lookupDotDomain: Bool
+    private let skip: Bool
+    /// The final `550 5.7.1 Relaying denied` (or `confRELAY_MSG`), built once: a refusal allocates nothing.
+    let denial: PolicyDecision
+    /// Off outside the configurations this path knows: every decision then takes the general engine.
+    let enabled: Bool
+
+    static let toPrefix: StaticString = "to:"
+    static let connectPrefix: StaticString = "connect:"
+
+    /// The longest recipient or `{client_name}` read; an address is at most 63 bytes.
+    private static let maximumText = 255
+    private static let maximumAddress = 63
+
+    init(configuration: PolicyConfiguration) {
+        let relay = configuration.relay
+        var local = configuration.members(of: "w").words
+        var hostNameIsASCII = true
+        if let host = relay.hostName, !host.isEmpty {
+            // isLocal compares with String.lowercased(): the same as ASCII folding only for ASCII names.
+            hostNameIsASCII = host.utf8.allSatisfy { $0 < 0x80 }
+            local.append(host)
+        }
+        hasHostName = !(relay.hostName ?? "").isEmpty
+        localNames = FoldedWordSet(local)
+        relayDomains = FoldedWordSet(configuration.members(of: "R").words)
+        entireDomains = FoldedWordSet(relay.relayEntireDomain ? configuration.members(of: "m").words : [])
+        trustedMechanisms = FoldedWordSet(configuration.members(of: "TrustAuthMech").words)
+        verifiedWords = FoldedWords(configuration.members(of: "TlsVerified").words)
+        relayHostsOnly = relay.relayHostsOnly
+        relayToFullAddress = relay.relayToFullAddress
+        lookupDotDomain = configuration.features.accessLookup.contains(.lookupDotDomain)
+        skip = configuration.features.accessLookup.contains(.skip)
+        denial = PolicyDecision(.error(dsn: "5.7.1", text: relay.effectiveRelayMessage))
+        enabled =
+            !relay.delayChecks && !relay.blocklistRecipients && relay.relayMailFrom == .off && !relay.relayLocalFrom
+            && hostNameIsASCII && localNames.isComplete && relayDomains.isComplete && entireDomains.isComplete
+            && trustedMechanisms.isComplete && verifiedWords.isComplete
+    }
+
+    /// The decision on the map's version in service (``AccessMap/AccessMapSource/withPinnedSource(_:)``), or `nil`
+    /// when the general engine must answer.
+    func decide(_ recipient: String, session: SessionMacros, in source: any AccessMapSource) -> PolicyDecision? {
+        guard enabled, recipient.utf8.count <= Self.maximumText else { return nil }
+        var decision: PolicyDecision? = nil
+        source.withPinnedSource { pinned in decision = decide(recipient, session: session, source: pinned) }
+        return decision
+    }
+
+    /// The decision on a pinned source, or `nil` when the general engine must answer.
+    private func decide(_ recipient: String, session: SessionMacros, source: any AccessMapSource) -> PolicyDecision? {
+        // 1 KiB: stack memory (withUnsafeTemporaryAllocation allocates on the stack up to this size).
+        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { buffer in
+            let keyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<384])
+            let recipientArea = UnsafeMutableRawBufferPointer(rebasing: buffer[384..<640])
+            let nameArea = UnsafeMutableRawBufferPointer(rebasing: buffer[640..<896])
+            let addressArea = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
+            let literalArea = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
+            guard var address = TLSPeerFastPath.copy(recipient, into: recipientArea) else { return nil }
+            // `<…>` around the address.
+            if address.count >= 2 && address[0] == UInt8(ascii: "<") && address[address.count - 1] == UInt8(ascii: ">")
+            {
+                address = UnsafeRawBufferPointer(rebasing: address[1..<(address.count - 1)])
+            }
+            guard let at = address.firstIndex(of: UInt8(ascii: "@")), at > 0 else { return nil }
+            var end = address.count
+            if end > at + 2 && address[end - 1] == UInt8(ascii: ".") { end -= 1 }  // one trailing dot
+            let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
+            let domain = UnsafeRawBufferPointer(rebasing: address[(at + 1)..<end])
+            guard TLSPeerFastPath.isPlainLocalPart(local), TLSPeerFastPath.isDottedLabels(domain),
+                !Self.isSpecialDomain(domain, hasHostName: hasHostName)
+            else { return nil }
+
+            // Basic_check_rcpt: a deferred delivery mode accepts.
+            switch Self.word(session.hot.deliveryMode) {
+            case .none: return nil
+            case .some(.some(let mode)) where Self.equalFolded(mode, "d"): return .accept
+            default: break
+            }
+            // Rcpt_ok: RelayTLS looks certificates up only when `{verify}` is OK or TRUSTED.
+            switch Self.word(session.hot.verify) {
+            case .none: return nil
+            case .some(.some(let verify)) where Self.withBytes(verify, verifiedWords.contains): return nil
+            default: break
+            }
+            switch Self.word(session.hot.authType) {
+            case .none: return nil
+            case .some(.some(let mechanism)) where Self.withBytes(mechanism, trustedMechanisms.contains): return .relay
+            default: break
+            }
+            var key = RelayKeyBuilder(area: keyArea)
+            switch recipientRelays(&key, local: local, domain: domain, source: source) {
+            case .relay: return .relay
+            case .giveUp: return nil
+            case .other, .skipValue, .notFound: break
+            }
+            return clientRelays(
+                &key,
+                session: session,
+                nameArea: nameArea,
+                addressArea: addressArea,
+                literalArea: literalArea,
+                source: source
+            )
+        }
+    }
+
+    // MARK: - Rcpt_ok and Relay_ok
+
+    /// Rcpt_ok for `local@domain`: relay, give up, or anything else (not relayed).
+    private func recipientRelays(
+        _ key: inout RelayKeyBuilder,
+        local: UnsafeRawBufferPointer,
+        domain: UnsafeRawBufferPointer,
+        source: any AccessMapSource
+    ) -> Lookup {
+        if entireDomains.containsSuffix(of: domain) || localNames.contains(domain) { return .relay }
+        let none = TLSPeerFastPath.empty
+        let atSign = Self.atSign
+        if relayHostsOnly {
+            if relayDomains.contains(domain) { return .relay }
+            var result = Lookup.notFound
+            if relayToFullAddress {
+                result = key.lookup(Self.toPrefix, tagged: true, local, atSign, domain, source)
+            }
+            if case .notFound = result { result = candidate(&key, Self.toPrefix, domain, none, none, source) }
+            return result
+        }
+        if relayDomains.containsSuffix(of: domain) { return .relay }
+        if relayToFullAddress {
+            // SearchList <F:user@domain> <D:domain> <F:user@>: the first answer that is not "not found".
+            var result = fullAddress(&key, local: local, domain: domain, source: source)
+            if case .notFound = result { result = domainSearch(&key, Self.toPrefix, domain, .plain, source) }
+            if case .notFound = result { result = candidate(&key, Self.toPrefix, local, atSign, none, source) }
+            return result
+        }
+        return domainSearch(&key, Self.toPrefix, domain, .plain, source)
+    }
+
+    /// Relay_ok: the client's address, then its name.
+    private func clientRelays(
+        _ key: inout RelayKeyBuilder,
+        session: SessionMacros,
+        nameArea: UnsafeMutableRawBufferPointer,
+        addressArea: UnsafeMutableRawBufferPointer,
+        literalArea: UnsafeMutableRawBufferPointer,
+        source: any AccessMapSource
+    ) -> PolicyDecision? {
+        let addressText = session.hot.clientAddr ?? ""
+        if addressText.isEmpty { return .relay }
+        guard addressText.utf8.count <= Self.maximumAddress,
+            let address = TLSPeerFastPath.copy(addressText, into: addressArea),
+            TLSPeerFastPath.isPlainAddress(address)
+        else { return nil }
+        if Self.isLoopback(address) || relayDomains.containsPrefix(of: address) { return .relay }
+        switch addressSearch(&key, address, source) {
+        case .relay: return .relay
+        case .giveUp: return nil
+        case .other, .skipValue, .notFound: break
+        }
+        // `[address]` in class w.
+        literalArea[0] = UInt8(ascii: "[")
+        literalArea.baseAddress!.advanced(by: 1).copyMemory(from: address.baseAddress!, byteCount: address.count)
+        literalArea[address.count + 1] = UInt8(ascii: "]")
+        if localNames.contains(UnsafeRawBufferPointer(rebasing: literalArea[0..<(address.count + 2)])) {
+            return .relay
+        }
+        // `{client_resolve}` TEMP, FORGED and FAIL have their own replies: the general engine words them.
+        switch Self.word(session.hot.clientResolve) {
+        case .none: return nil
+        case .some(.some(let resolve))
+        where Self.equalFolded(resolve, "temp") || Self.equalFolded(resolve, "forged")
+            || Self.equalFolded(resolve, "fail"):
+            return nil
+        default: break
+        }
+        let nameText = session.hot.clientName ?? ""
+        if nameText.isEmpty { return denial }
+        guard nameText.utf8.count <= Self.maximumText, var name = TLSPeerFastPath.copy(nameText, into: nameArea)
+        else { return nil }
+        var end = name.count
+        while end > 0 && name[end - 1] == UInt8(ascii: ".") { end -= 1 }  // trailing dots go
+        if end == 0 { return denial }
+        name = UnsafeRawBufferPointer(rebasing: name[0..<end])
+        guard let shape = TLSPeerFastPath.HostShape(name) else { return nil }
+        if entireDomains.containsSuffix(of: name) || localNames.contains(name) { return .relay }
+        let result: Lookup
+        if relayHostsOnly {
+            if relayDomains.contains(name) { return .relay }
+            let none = TLSPeerFastPath.empty
+            result = candidate(&key, Self.connectPrefix, name, none, none, source)
+        } else {
+            if relayDomains.containsSuffix(of: name) { return .relay }
+            result = domainSearch(&key, Self.connectPrefix, name, shape, source)
+        }
+        switch result {
+        case .relay: return .relay
+        case .giveUp: return nil
+        case .other, .skipValue, .notFound: return denial
+        }
+    }
+
+    // MARK: - Key chains
+
+    /// The answer of one look-up or one search.
+    enum Lookup {
+        /// The value `RELAY`.
+        case relay
+        /// The value `SKIP`.
+        case skipValue
+        /// Any other value this path understands (it does not relay).
+        case other
+        case notFound
+        /// Not for this path (a temporary failure, a value not understood, a key too long).
+        case giveUp
+    }
+
+    /// One key, tagged then (when not found and the key is not empty) untagged.
+    private func candidate(
+        _ key: inout RelayKeyBuilder,
+        _ prefix: StaticString,
+        _ a: UnsafeRawBufferPointer,
+        _ b: UnsafeRawBufferPointer,
+        _ c: UnsafeRawBufferPointer,
+        _ source: any AccessMapSource
+    ) -> Lookup {
+        let tagged = key.lookup(prefix, tagged: true, a, b, c, source)
+        guard case .notFound = tagged, a.count + b.count + c.count > 0 else { return tagged }
+        return key.lookup(prefix, tagged: false, a, b, c, source)
+    }
+
+    /// D: the name and its parents (a bracketed literal loses its last part inside the brackets), each followed by
+    /// `.parent` with `lookupdotdomain`; a `SKIP` hit with `skip` ends the search as not found.
+    private func domainSearch(
+        _ key: inout RelayKeyBuilder,
+        _ prefix: StaticString,
+        _ name: UnsafeRawBufferPointer,
+        _ shape: TLSPeerFastPath.HostShape,
+        _ source: any AccessMapSource
+    ) -> Lookup {
+        let none = TLSPeerFastPath.empty
+        let close = Self.closeBracket
+        var end = name.count - 1  // bracketed: the key is name[0..<end] + `]`
+        var start = 0  // plain: the key is name[start...]
+        while true {
+            var result: Lookup
+            switch shape {
+            case .plain:
+                result = candidate(&key, prefix, UnsafeRawBufferPointer(rebasing: name[start...]), none, none, source)
+            case .bracketed:
+                result = candidate(&key, prefix, UnsafeRawBufferPointer(rebasing: name[0..<end]), close, none, source)
+            }
+            if case .notFound = result, lookupDotDomain {
+                // `.parent`: from the first dot of this key (one with something on both sides).
+                switch shape {
+                case .plain:
+                    if let dot = TLSPeerFastPath.firstDot(name, start..<name.count) {
+                        result = candidate(
+                            &key,
+                            prefix,
+                            UnsafeRawBufferPointer(rebasing: name[dot...]),
+                            none,
+                            none,
+                            source
+                        )
+                    }
+                case .bracketed:
+                    if let dot = TLSPeerFastPath.firstDot(name, 1..<end) {
+                        result = candidate(
+                            &key,
+                            prefix,
+                            UnsafeRawBufferPointer(rebasing: name[dot..<end]),
+                            close,
+                            none,
+                            source
+                        )
+                    }
+                }
+            }
+            switch result {
+            case .skipValue where skip: return .notFound
+            case .notFound: break
+            default: return result
+            }
+            switch shape {
+            case .plain:
+                guard let dot = TLSPeerFastPath.firstDot(name, start..<name.count) else { return .notFound }
+                start = dot + 1
+            case .bracketed:
+                guard let dot = TLSPeerFastPath.lastDot(name, 1..<end) else { return .notFound }
+                end = dot
+            }
+        }
+    }
+
+    /// A: `Connect:` and the address, then its shorter prefixes (cut at the last `.` or `:`).
+    private func addressSearch(
+        _ key: inout RelayKeyBuilder,
+        _ address: UnsafeRawBufferPointer,
+        _ source: any AccessMapSource
+    ) -> Lookup {
+        let none = TLSPeerFastPath.empty
+        var end = address.count
+        while true {
+            let part = UnsafeRawBufferPointer(rebasing: address[0..<end])
+            switch candidate(&key, Self.connectPrefix, part, none, none, source) {
+            case .skipValue where skip: return .notFound
+            case .notFound: break
+            case let result: return result
+            }
+            var i = end - 1
+            while i > 0 && address[i] != UInt8(ascii: ".") && address[i] != UInt8(ascii: ":") { i -= 1 }
+            guard i > 0 else { return .notFound }
+            end = i
+        }
+    }
+
+    /// F on `user+detail@domain`: the address, then `user+*@domain` and `user@domain` when the local part has a
+    /// `+` (user: before the first `+`).
+    private func fullAddress(
+        _ key: inout RelayKeyBuilder,
+        local: UnsafeRawBufferPointer,
+        domain: UnsafeRawBufferPointer,
+        source: any AccessMapSource
+    ) -> Lookup {
+        let result = candidate(&key, Self.toPrefix, local, Self.atSign, domain, source)
+        guard case .notFound = result, let plus = local.firstIndex(of: UInt8(ascii: "+")) else { return result }
+        let user = UnsafeRawBufferPointer(rebasing: local[0..<plus])
+        let star = candidate(&key, Self.toPrefix, user, Self.plusStarAt, domain, source)
+        guard case .notFound = star else { return star }
+        return candidate(&key, Self.toPrefix, user, Self.atSign, domain, source)
+    }
+
+    // MARK: - Bytes
+
+    static var atSign: UnsafeRawBufferPointer { staticBytes("@") }
+    static var plusStarAt: UnsafeRawBufferPointer { staticBytes("+*@") }
+    static var closeBracket: UnsafeRawBufferPointer { staticBytes("]") }
+
+    @inline(__always)
+    static func staticBytes(_ text: StaticString) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+    }
+
+    /// `0`, `127.0.0.1` or `IPv6:0:0:0:0:0:0:0:1` (`IPv6:::1` is not a plain address).
+    static func isLoopback(_ address: UnsafeRawBufferPointer) -> Bool {
+        TLSPeerFastPath.equalFolded(address, "0") || TLSPeerFastPath.equalFolded(address, "127.0.0.1")
+            || TLSPeerFastPath.equalFolded(address, "ipv6:0:0:0:0:0:0:0:1")
+    }
+
+    /// Domains the canonicalisation changes: `localhost` and `localhost.…` (with a host name, they become it),
+    /// and `….UUCP`.
+    static func isSpecialDomain(_ domain: UnsafeRawBufferPointer, hasHostName: Bool) -> Bool {
+        let firstEnd = TLSPeerFastPath.firstDot(domain, 0..<domain.count) ?? domain.count
+        let lastStart = (TLSPeerFastPath.lastDot(domain, 0..<domain.count) ?? -1) + 1
+        if hasHostName
+            && TLSPeerFastPath.equalFolded(UnsafeRawBufferPointer(rebasing: domain[0..<firstEnd]), "localhost")
+        {
+            return true
+        }
+        return TLSPeerFastPath.equalFolded(UnsafeRawBufferPointer(rebasing: domain[lastStart...]), "uucp")
+    }
+
+    /// A macro that must be empty or one plain word: `.some(nil)` when empty, `.some(word)` for a word, `nil`
+    /// otherwise (white space, operators, quotes…: the general engine reads it).
+    static func word(_ text: String?) -> String?? {
+        guard let text, !text.isEmpty else { return .some(nil) }
+        guard text.utf8.count <= 64, text.utf8.allSatisfy(TLSPeerFastPath.isWordByte) else { return nil }
+        return .some(text)
+    }
+
+    /// A test on the bytes of a word, without copying them (a native string lends its storage).
+    static func withBytes(_ word: String, _ test: (UnsafeRawBufferPointer) -> Bool) -> Bool {
+        var copy = word
+        return copy.withUTF8 { test(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func equalFolded(_ word: String, _ keyword: StaticString) -> Bool {
+        guard word.utf8.count == keyword.utf8CodeUnitCount else { return false }
+        var i = 0
+        for byte in word.utf8 {
+            if Token.asciiLowercased(byte) != keyword.utf8Start[i] { return false }
+            i += 1
+        }
+        return true
+    }
+}
+
+/// Builds `tag:` + parts (or the parts alone, untagged) in a scratch area, folded, and asks the map.
+struct RelayKeyBuilder {
+    let area: UnsafeMutableRawBufferPointer
+
+    init(area: UnsafeMutableRawBufferPointer) { self.area = area }
+
+    /// One key through the map; the value is read in place.
+    func lookup(
+        _ prefix: StaticString,
+        tagged: Bool,
+        _ a: UnsafeRawBufferPointer,
+        _ b: UnsafeRawBufferPointer,
+        _ c: UnsafeRawBufferPointer,
+        _ source: any AccessMapSource
+    ) -> CheckRcptFastPath.Lookup {
+        let prefixLength = tagged ? prefix.utf8CodeUnitCount : 0
+        let total = prefixLength + a.count + b.count + c.count
+        guard total <= area.count else { return .giveUp }
+        let base = area.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        if tagged { base.update(from: prefix.utf8Start, count: prefixLength) }
+        var out = base + prefixLength
+        Self.copyFolded(a, to: &out)
+        Self.copyFolded(b, to: &out)
+        Self.copyFolded(c, to: &out)
+        var value = RelayValue.other
+        let status = source.visitValue(foldedKey: UnsafeRawBufferPointer(start: base, count: total)) { bytes in
+            value = RelayValue(bytes)
+        }
+        switch status {
+        case .notFound: return .notFound
+        case .temporaryFailure: return .giveUp
+        case .found:
+            switch value {
+            case .relay: return .relay
+            case .skip: return .skipValue
+            case .other: return .other
+            case .question: return .notFound  // `?` reads as "not found"
+            case .complex: return .giveUp
+            }
+        }
+    }
+}
+
+extension RelayKeyBuilder {
+    @inline(__always)
+    fileprivate static func copyFolded(_ part: UnsafeRawBufferPointer, to out: inout UnsafeMutablePointer<UInt8>) {
+        guard part.count > 0 else { return }
+        let input = part.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<part.count {
+            let byte = input[i]
+            out[i] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+        }
+        out += part.count
+    }
+}
+
+/// What a map value means to the relay rulesets, read in place.
+enum RelayValue {
+    /// One token `RELAY`.
+    case relay
+    /// One token `SKIP`.
+    case skip
+    /// A lone `?`: not found.
+    case question
+    /// A value that is none of the above nor a temporary-failure mark.
+    case other
+    /// A value with a comment, a quote, an escape, angle brackets or `%` (whose tokens need the tokenizer).
+    case complex
+
+    init(_ value: UnsafeRawBufferPointer) {
+        var lower = 0
+        var upper = value.count
+        while lower < upper && Tokenizer.isSpace(value[lower]) { lower += 1 }
+        while upper > lower && Tokenizer.isSpace(value[upper - 1]) { upper -= 1 }
+        let trimmed = UnsafeRawBufferPointer(rebasing: value[lower..<upper])
+        if trimmed.count == 1 && trimmed[0] == UInt8(ascii: "?") {
+            self = .question
+            return
+        }
+        for byte in trimmed {
+            switch byte {
+            case 0, UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "<"),
+                UInt8(ascii: ">"), UInt8(ascii: "%"):
+                self = .complex
+                return
+            default: continue
+            }
+        }
+        // Without those bytes the tokens are the runs between white space and operators: one token `RELAY` is the
+        // trimmed value itself.
+        if TLSPeerFastPath.equalFolded(trimmed, "relay") {
+            self = .relay
+        } else if TLSPeerFastPath.equalFolded(trimmed, "skip") {
+            self = .skip
+        } else {
+            self = .other
+        }
+    }
+}
