@@ -1,0 +1,325 @@
+import AccessMap
+import Foundation
+import GDBMStore
+import Testing
+
+@testable import AccessPolicy
+
+/// The byte-level check_rcpt path (`CheckRcptFastPath`) must give the general engine's decision whenever it answers
+/// at all. Random maps, sessions, recipients, classes and configurations; the general engine is the one checked
+/// against sendmail.
+@Suite struct CheckRcptFastPathTests {
+    typealias Random = TLSFastPathTests.Random
+
+    static let labels = ["mx", "Mail", "a", "b-2", "x_y", "example", "NET", "org", "relay"]
+    /// Labels the canonicalisation or the temporary-failure source treat specially.
+    static let specialLabels = ["tmpf", "uucp", "UUCP", "localhost"]
+    static let values = [
+        "RELAY", "relay", " RELAY ", "Relay", "OK", "REJECT", "DISCARD", "SKIP", "skip", "?", " ? ", "", "  ",
+        "ERROR:5.7.1:550 no", "550 go away", "RELAY (c)", "\"RELAY\"", "%1RELAY", "RELAY <TMPF>", "TMPF",
+        "ERROR:\"550 x\"", "QUARANTINE:held", "RELAY RELAY", "RELAY.", "RELAYS", "relay\t", "SKIP x", "?x", "a>b",
+        "RE\\LAY", "FRIEND",
+    ]
+    static let users = ["joe", "Ann", "a.b", "joe+x", "joe+x+y", "b-2", "x_y"]
+
+    static func host(_ r: inout Random) -> String {
+        (0..<(1 + r.below(3))).map { _ in r.chance(5) ? r.pick(specialLabels) : r.pick(labels) }.joined(separator: ".")
+    }
+
+    static func address(_ r: inout Random) -> String {
+        if r.chance(10) { return "IPv6:2001:db8:\(r.below(3)):\(r.below(3))" }
+        return "10.\(r.below(3)).\(r.below(3)).\(r.below(4))"
+    }
+
+    static func prefix(of address: String, _ r: inout Random) -> String {
+        let parts = address.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.prefix(1 + r.below(parts.count)).joined(separator: ".")
+    }
+
+    static func recipient(_ r: inout Random) -> String {
+        switch r.below(20) {
+        case 0:
+            return r.pick([
+                "", "joe", "<>", "@x", "joe@", "joe@@x", "+x@a", "joe.@a", "joe@a..b", "joe @a", "<joe@a",
+                "joe@localhost",
+                "\"j\"@a", "joe%mx@a", "a!joe@b", "\"joe@mx\"@a", "@a:joe@b", "<@a:joe@b>", "joe(c)@a",
+                "joe@[10.1.2.3]",
+                "joe@a.b..", "joe@localhost.NET", "joe@a.uucp", "joe%mx@localhost", "mx!joe", "joe@.a", "joe@a-",
+                "j\\oe@a", "<joe@a> x", "joe@a;", "Joe <joe@a>",
+            ])
+        case 1, 2, 3: return "<\(r.pick(users))@\(host(&r))>"
+        case 4: return "\(r.pick(users))@\(host(&r))."
+        case 5: return "\(r.pick(users))@[\(address(&r))]"
+        case 6: return "\(r.pick(users))%\(host(&r))@\(host(&r))"
+        default: return "\(r.pick(users))@\(host(&r))"
+        }
+    }
+
+    /// Keys the recipients and clients can hit: `To:`/`Connect:`/untagged domains, parents, `.parent`, addresses
+    /// and prefixes, bracketed literals, full addresses and local parts, bare tags, certificates.
+    static func map(_ r: inout Random, nul: Bool) -> [[UInt8]: [UInt8]] {
+        var entries: [[UInt8]: [UInt8]] = [:]
+        for _ in 0..<(10 + r.below(50)) {
+            let tag = r.pick(["To:", "To:", "Connect:", "Connect:", "", "to:", "From:", "CERTISSUER:"])
+            var key: String
+            switch r.below(12) {
+            case 0: key = ""
+            case 1: key = "." + host(&r)
+            case 2: key = "[" + prefix(of: address(&r), &r) + "]"
+            case 3, 4: key = prefix(of: address(&r), &r)
+            case 5: key = "\(r.pick(users))@\(host(&r))"
+            case 6: key = "\(r.pick(users))@"
+            case 7: key = "\(r.pick(["joe", "Ann", "a.b"]))+*@\(host(&r))"
+            case 8: key = "CN=ci"
+            default: key = host(&r)
+            }
+            var bytes = Array((tag + key).utf8).map(Token.asciiLowercased)
+            if nul { bytes.append(0) }
+            var value = Array(r.pick(values).utf8)
+            if r.chance(5) { value.append(0) }
+            entries[bytes] = value
+        }
+        return entries
+    }
+
+    static func configuration(_ r: inout Random) -> PolicyConfiguration {
+        var options: AccessLookupOptions = []
+        if r.chance(40) { options.insert(.lookupDotDomain) }
+        if r.chance(40) { options.insert(.skip) }
+        var configuration = PolicyConfiguration(features: PolicyFeatures(accessLookup: options))
+        var relay = RelaySettings()
+        // Mostly inside the fast path's envelope; sometimes outside.
+        if r.chance(8) { relay.delayChecks = true }
+        if r.chance(8) { relay.blocklistRecipients = true }
+        if r.chance(5) { relay.relayMailFrom = r.pick([.address, .domain]) }
+        if r.chance(5) { relay.relayLocalFrom = true }
+        if r.chance(25) { relay.relayHostsOnly = true }
+        if r.chance(20) { relay.relayEntireDomain = true }
+        if r.chance(25) { relay.relayToFullAddress = true }
+        if r.chance(20) { relay.looseRelayCheck = true }
+        if r.chance(30) { relay.hostName = r.pick(["mx.example.NET", "vm.localdomain", "a", "Ünï.example"]) }
+        if r.chance(10) { relay.relayMessage = "550 go elsewhere" }
+        if r.chance(10) { relay.authConfigured = true }
+        configuration.relay = relay
+        for name in ["w", "R", "m"] where r.chance(60) {
+            var words: [String] = []
+            for _ in 0..<(1 + r.below(4)) {
+                switch r.below(6) {
+                case 0: words.append("[" + address(&r) + "]")
+                case 1: words.append(prefix(of: address(&r), &r) + r.pick(["", "."]))
+                case 2: words.append("." + host(&r))
+                default: words.append(host(&r))
+                }
+            }
+            configuration.add(words, to: name)
+        }
+        if r.chance(40) { configuration.add([r.pick(["PLAIN", "login", "CRAM-MD5"])], to: "TrustAuthMech") }
+        if r.chance(10) { configuration.add(["NO"], to: "TlsVerified") }
+        return configuration
+    }
+
+    static func session(_ r: inout Random) -> SessionMacros {
+        var s = SessionMacros()
+        let address = self.address(&r)
+        s[.clientAddr] =
+            r.chance(8)
+            ? r.pick(["", "0", "127.0.0.1", "IPv6:0:0:0:0:0:0:0:1", "IPv6:::1", "10..1", " ", "a b"]) : address
+        switch r.below(12) {
+        case 0: s[.clientName] = "[\(address)]"
+        case 1: s[.clientName] = r.pick(["", "a..b", ".", "a.", "x..", "a b", "[IPv6:2001:db8::1]", "é.example", "[]"])
+        case 2: s[.clientName] = host(&r) + "."
+        case 3: break
+        default: s[.clientName] = host(&r)
+        }
+        if r.chance(30) {
+            s[.clientResolve] = r.pick(["OK", "ok", "FAIL", "FORGED", "TEMP", "temp", "NO", " ", "x y"])
+        }
+        if r.chance(15) { s[.authType] = r.pick(["PLAIN", "plain", "LOGIN", "CRAM-MD5", "GSSAPI", " ", "a b"]) }
+        if r.chance(50) { s[.verify] = r.pick(["", "NO", "NONE", "FAIL", "OK", "TRUSTED", "ok", " ", "x y"]) }
+        if r.chance(15) { s[MacroName("deliveryMode")] = r.pick(["i", "b", "d", "D", "q", " ", "d d"]) }
+        if r.chance(20) { s[.certIssuer] = "CN=ci" }
+        if r.chance(20) { s[.sender] = r.pick(["<joe@a>", "<>", "<joe@mx.example.NET>"]) }
+        if r.chance(20) { s[.mailFrom] = r.pick(["<joe@a>", "<>"]) }
+        return s
+    }
+
+    /// Builds each round's random map into all three sources (in memory with temporary failures, snapshot, GDBM
+    /// file) and checks 60 random cases per source: the fast path, when it answers, and the public API must give
+    /// the general engine's decision. Also checks that the fast path answers a good share, relays and refusals
+    /// both.
+    @Test func fastPathAgreesWithTheGeneralEngine() throws {
+        let directory = try Support.makeDirectory("rcptfast")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var r = Random(seed: 20_261_122_0607)
+        var answered = 0
+        var total = 0
+        var kinds: [String: Int] = [:]
+        for round in 0..<150 {
+            let entries = Self.map(&r, nul: r.chance(20))
+            let configuration = Self.configuration(&r)
+            let path = directory.appendingPathComponent("m\(round).db").path
+            let db = try GDBMDatabase(path: path, mode: .truncate)
+            for (key, value) in entries { _ = try db.store(value, forKey: key, replace: true) }
+            try db.close()
+            let sources: [(String, any AccessMapSource)] = [
+                ("memory", TemporaryFailureInjectingSource(base: InMemoryAccessMapSource(foldedEntries: entries))),
+                ("snapshot", SnapshotAccessMapSource(AccessMapSnapshot(records: entries.map { ($0.key, $0.value) }))),
+                ("gdbm", try GDBMAccessMapSource(path: path, handleCount: 1)),
+            ]
+            let listing = entries.map {
+                (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
+            }
+            for (label, source) in sources {
+                let engine = PolicyEngine(configuration: configuration, source: source)
+                for _ in 0..<60 {
+                    let s = Self.session(&r)
+                    let recipient = Self.recipient(&r)
+                    let fast = engine.checkRcptFastPath.decide(recipient, session: s, in: source)
+                    let run = engine.run(.checkRcpt, input: Tokenizer.tokenize(recipient), session: s)
+                    let expected = run.map { PolicyDecision($0.result) } ?? .accept
+                    let api = engine.checkRcpt(recipient, session: s)
+                    total += 1
+                    if let fast {
+                        answered += 1
+                        switch fast {
+                        case .relay: kinds["relay", default: 0] += 1
+                        case .reject: kinds["reject", default: 0] += 1
+                        default: kinds["other", default: 0] += 1
+                        }
+                        #expect(
+                            fast == expected,
+                            "\(label) round \(round): \(recipient) \(s.all) \(configuration.relay) map \(listing)"
+                        )
+                    }
+                    #expect(api == expected, "\(label) round \(round): \(recipient) \(s.all)")
+                }
+            }
+        }
+        #expect(answered * 4 > total, "fast path answered \(answered) of \(total)")
+        #expect(kinds["relay", default: 0] > 500, "\(kinds)")
+        #expect(kinds["reject", default: 0] > 500, "\(kinds)")
+    }
+
+    /// A plain map and plain sessions: every decision comes from the fast path, and each kind of rule decides.
+    @Test func plainSessionsTakeTheFastPath() {
+        let source = Support.memoryMap(
+            """
+            To:relayed.example RELAY
+            To:rejected.example REJECT
+            partner.example RELAY
+            Connect:192.0.2 RELAY
+            Connect:trusted.example.org RELAY
+            Connect:bad.example.org REJECT
+            """
+        )
+        var configuration = PolicyConfiguration()
+        configuration.add(["local.example", "[198.51.100.9]"], to: "w")
+        configuration.add(["relayhost.example", "10.9"], to: "R")
+        configuration.add(["PLAIN"], to: "TrustAuthMech")
+        let engine = PolicyEngine(configuration: configuration, source: source)
+        let denied = PolicyDecision.reject(SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "Relaying denied"))
+        func decide(
+            _ recipient: String,
+            _ name: String = "host.other.example",
+            _ address: String = "203.0.113.5"
+        )
+            -> PolicyDecision?
+        {
+            let s = SessionMacros([.clientName: name, .clientAddr: address, .clientResolve: "OK"])
+            let fast = engine.checkRcptFastPath.decide(recipient, session: s, in: source)
+            #expect(engine.checkRcpt(recipient, session: s) == fast ?? .accept)
+            return fast
+        }
+        #expect(decide("<joe@relayed.example>") == .relay)
+        #expect(decide("<joe@mx.relayed.example>") == .relay)  // parent domain
+        #expect(decide("joe@partner.example") == .relay)  // untagged entry
+        #expect(decide("<joe@local.example>") == .relay)  // class w
+        #expect(decide("<joe@mx.relayhost.example>") == .relay)  // ends with a class R member
+        #expect(decide("<joe@remote.example>") == denied)
+        #expect(decide("<joe@rejected.example>") == denied)  // REJECT does not relay
+        #expect(decide("<joe@remote.example>", "x", "192.0.2.77") == .relay)  // Connect: address prefix
+        #expect(decide("<joe@remote.example>", "mx.trusted.example.org") == .relay)  // Connect: parent name
+        #expect(decide("<joe@remote.example>", "bad.example.org") == denied)
+        #expect(decide("<joe@remote.example>", "x", "10.9.1.1") == .relay)  // starts with a class R member
+        #expect(decide("<joe@remote.example>", "x", "198.51.100.9") == .relay)  // [address] in class w
+        #expect(decide("<joe@remote.example>", "x", "127.0.0.1") == .relay)
+        #expect(decide("<joe@remote.example>", "x", "") == .relay)
+        let authenticated = SessionMacros([.clientName: "x", .clientAddr: "203.0.113.5", .authType: "PLAIN"])
+        #expect(engine.checkRcptFastPath.decide("<joe@remote.example>", session: authenticated, in: source) == .relay)
+    }
+
+    /// Recipients, sessions and configurations outside the envelope answer `nil`; the engine still decides.
+    @Test func unusualCasesTakeTheGeneralEngine() {
+        let source = Support.memoryMap("To:relayed.example RELAY\nConnect:192.0.2 RELAY (trusted)")
+        var configuration = PolicyConfiguration()
+        configuration.add(["local.example"], to: "w")
+        let engine = PolicyEngine(configuration: configuration, source: source)
+        let plain = SessionMacros([.clientName: "x.example", .clientAddr: "203.0.113.5"])
+        // `user%remote@local` is judged as `user@remote`.
+        #expect(
+            engine.checkRcptFastPath.decide("<joe%relayed.example@local.example>", session: plain, in: source) == nil
+        )
+        #expect(engine.checkRcpt("<joe%relayed.example@local.example>", session: plain) == .relay)
+        #expect(engine.checkRcpt("<joe%other.example@local.example>", session: plain) != .relay)
+        // A verified certificate: RelayTLS reads the map.
+        var verified = plain
+        verified[.verify] = "OK"
+        #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: verified, in: source) == nil)
+        // FORGED has its own reply.
+        var forged = plain
+        forged[.clientResolve] = "FORGED"
+        #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: forged, in: source) == nil)
+        #expect(
+            engine.checkRcpt("<joe@other.example>", session: forged)
+                == .reject(
+                    SMTPReply(
+                        code: 550,
+                        enhancedStatus: "5.7.1",
+                        text: "Relaying denied. IP name possibly forged x.example"
+                    )
+                )
+        )
+        // A value with a comment needs the tokenizer.
+        let commented = SessionMacros([.clientName: "x.example", .clientAddr: "192.0.2.1"])
+        #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: commented, in: source) == nil)
+        #expect(engine.checkRcpt("<joe@other.example>", session: commented) == .relay)
+        // delay_checks is outside the envelope.
+        var delayed = configuration
+        delayed.relay.delayChecks = true
+        #expect(!PolicyEngine(configuration: delayed, source: source).checkRcptFastPath.enabled)
+        #expect(engine.checkRcptFastPath.enabled)
+    }
+
+    /// The key prefixes are the engine's tags.
+    @Test func prefixesMatchTheEngine() {
+        #expect(CheckRcptFastPath.toPrefix.description == AccessTag.to.rawValue.lowercased() + ":")
+        #expect(CheckRcptFastPath.connectPrefix.description == AccessTag.connect.rawValue.lowercased() + ":")
+    }
+
+    /// Class membership on bytes: whole words, suffixes and prefixes on token boundaries, ignoring case, any size.
+    @Test func foldedWordSetMatchesClassSet() {
+        let words = (0..<1000).map { "host\($0).Example" } + ["example.com", ".org", "10.1", "[192.0.2.1]"]
+        let set = FoldedWordSet(words)
+        #expect(set.isComplete && set.count == words.count)
+        func check(_ text: String, whole: Bool, suffix: Bool, prefix: Bool) {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBytes { b in
+                #expect(set.contains(b) == whole, "\(text)")
+                #expect(set.containsSuffix(of: b) == suffix, "\(text)")
+                #expect(set.containsPrefix(of: b) == prefix, "\(text)")
+            }
+            #expect(ClassSet(words).contains(text) == whole, "\(text)")
+        }
+        check("HOST17.example", whole: true, suffix: true, prefix: true)
+        check("mx.host17.example", whole: false, suffix: true, prefix: false)
+        check("example.com", whole: true, suffix: true, prefix: true)
+        check("mx.example.com", whole: false, suffix: true, prefix: false)
+        check("myexample.com", whole: false, suffix: false, prefix: false)
+        check("a.org", whole: false, suffix: true, prefix: false)
+        check("10.1.2.3", whole: false, suffix: false, prefix: true)
+        check("10.12.2.3", whole: false, suffix: false, prefix: false)
+        check("[192.0.2.1]", whole: true, suffix: true, prefix: true)
+        check("", whole: false, suffix: false, prefix: false)
+        #expect(FoldedWordSet([]).count == 0)
+    }
+}
