@@ -28,14 +28,22 @@ import Testing
     }
 
     static func address(_ r: inout Random) -> String {
-        if r.chance(10) { return "IPv6:2001:db8:\(r.below(3)):\(r.below(3))" }
+        switch r.below(20) {
+        case 0: return "IPv6:2001:db8:\(r.below(3)):\(r.below(3))"
+        case 1: return "IPv6:2001:db8::\(r.below(3))"
+        case 2: return "IPv6:2001:\(r.below(3))::\(r.below(2)):\(r.below(2))"
+        default: break
+        }
         // `1` and `12` are prefixes of `10` and `1` but not on a token boundary.
         return "\(r.pick(["10", "1"])).\(r.pick(["0", "1", "12"])).\(r.below(3)).\(r.below(4))"
     }
 
+    /// The address cut before a random `.` or `:` (or whole).
     static func prefix(of address: String, _ r: inout Random) -> String {
-        let parts = address.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.prefix(1 + r.below(parts.count)).joined(separator: ".")
+        let bytes = Array(address.utf8)
+        let cuts = bytes.indices.filter { bytes[$0] == UInt8(ascii: ".") || bytes[$0] == UInt8(ascii: ":") }
+        let end = r.chance(30) ? bytes.count : r.pick(cuts + [bytes.count])
+        return String(decoding: bytes[..<end], as: UTF8.self)
     }
 
     static func recipient(_ r: inout Random) -> String {

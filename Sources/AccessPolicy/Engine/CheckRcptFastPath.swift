@@ -194,10 +194,11 @@ struct CheckRcptFastPath: Sendable {
         let addressText = session.hot.clientAddr ?? ""
         if addressText.isEmpty { return .relay }
         guard addressText.utf8.count <= Self.maximumAddress,
-            let address = TLSPeerFastPath.copy(addressText, into: addressArea),
-            TLSPeerFastPath.isPlainAddress(address)
+            let address = TLSPeerFastPath.copy(addressText, into: addressArea)
         else { return nil }
-        if Self.isLoopback(address) || relayDomains.containsPrefix(of: address) { return .relay }
+        if Self.isLoopback(address) { return .relay }
+        guard Self.isAddressText(address) else { return nil }
+        if relayDomains.containsPrefix(of: address) { return .relay }
         switch addressSearch(&key, address, source) {
         case .relay: return .relay
         case .giveUp: return nil
@@ -227,7 +228,16 @@ struct CheckRcptFastPath: Sendable {
         while end > 0 && name[end - 1] == UInt8(ascii: ".") { end -= 1 }  // trailing dots go
         if end == 0 { return denial }
         name = UnsafeRawBufferPointer(rebasing: name[0..<end])
-        guard let shape = TLSPeerFastPath.HostShape(name) else { return nil }
+        let shape: TLSPeerFastPath.HostShape
+        if TLSPeerFastPath.isDottedLabels(name) {
+            shape = .plain
+        } else if name.count >= 3 && name[0] == UInt8(ascii: "[") && name[name.count - 1] == UInt8(ascii: "]")
+            && Self.isAddressText(UnsafeRawBufferPointer(rebasing: name[1..<(name.count - 1)]))
+        {
+            shape = .bracketed
+        } else {
+            return nil
+        }
         if entireDomains.containsSuffix(of: name) || localNames.contains(name) { return .relay }
         let result: Lookup
         if relayHostsOnly {
@@ -332,8 +342,9 @@ struct CheckRcptFastPath: Sendable {
                 guard let dot = TLSPeerFastPath.firstDot(name, start..<name.count) else { return .notFound }
                 start = dot + 1
             case .bracketed:
-                guard let dot = TLSPeerFastPath.lastDot(name, 1..<end) else { return .notFound }
-                end = dot
+                // `[a.b.c]` → `[a.b]`, `[IPv6:a:b]` → `[IPv6:a]`, `[IPv6:a::b]` → `[IPv6:a]`; one word: done.
+                guard let cut = Self.cutLastPart(name, 1..<end) else { return .notFound }
+                end = cut
             }
         }
     }
@@ -353,10 +364,8 @@ struct CheckRcptFastPath: Sendable {
             case .notFound: break
             case let result: return result
             }
-            var i = end - 1
-            while i > 0 && address[i] != UInt8(ascii: ".") && address[i] != UInt8(ascii: ":") { i -= 1 }
-            guard i > 0 else { return .notFound }
-            end = i
+            guard let cut = Self.cutLastPart(address, 0..<end) else { return .notFound }
+            end = cut
         }
     }
 
@@ -387,10 +396,48 @@ struct CheckRcptFastPath: Sendable {
         UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
     }
 
-    /// `0`, `127.0.0.1` or `IPv6:0:0:0:0:0:0:0:1` (`IPv6:::1` is not a plain address).
+    /// `0`, `127.0.0.1`, `IPv6:0:0:0:0:0:0:0:1` or `IPv6:::1`.
     static func isLoopback(_ address: UnsafeRawBufferPointer) -> Bool {
         TLSPeerFastPath.equalFolded(address, "0") || TLSPeerFastPath.equalFolded(address, "127.0.0.1")
             || TLSPeerFastPath.equalFolded(address, "ipv6:0:0:0:0:0:0:0:1")
+            || TLSPeerFastPath.equalFolded(address, "ipv6:::1")
+    }
+
+    /// Runs of word characters separated by `.`, `:` or `::`, neither first nor last: a dotted IPv4 address, an
+    /// `IPv6:` address (with at most one `::` per gap), or their bracketed contents.
+    static func isAddressText(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var separators = 1  // separators since the last word character; 1 at the start refuses a leading one
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":") {
+                // A second separator only as the second colon of `::` after a word.
+                guard separators == 0 || (separators == 1 && previous == UInt8(ascii: ":") && byte == previous)
+                else { return false }
+                separators += 1
+            } else if TLSPeerFastPath.isWordByte(byte) {
+                separators = 0
+            } else {
+                return false
+            }
+            previous = byte
+        }
+        return separators == 0 && !bytes.isEmpty
+    }
+
+    /// The end of `bytes[range]` without its last token and the separator before it (`: :` together), as
+    /// sendmail's address and literal searches shorten a key; `nil` when the range is one word. `bytes[range]`
+    /// satisfies ``isAddressText(_:)``.
+    static func cutLastPart(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        var j = range.upperBound
+        while j > range.lowerBound && TLSPeerFastPath.isWordByte(bytes[j - 1]) { j -= 1 }
+        guard j > range.lowerBound else { return nil }
+        let separator = j - 1
+        if bytes[separator] == UInt8(ascii: ":") && separator - 1 > range.lowerBound
+            && bytes[separator - 1] == UInt8(ascii: ":")
+        {
+            return separator - 1
+        }
+        return separator
     }
 
     /// Domains the canonicalisation changes: `localhost` and `localhost.…` (with a host name, they become it),
