@@ -285,6 +285,38 @@ import Testing
         #expect(decide("x.example", "IPv6:2001:::1") == nil)
     }
 
+    /// The longest texts the scratch areas hold are decided; longer ones go to the general engine.
+    @Test func longTextsStayInTheirBuffers() {
+        var configuration = PolicyConfiguration()
+        let longest = String(repeating: "1.", count: 30) + "12"  // 62 bytes
+        let tooLong = "1" + longest
+        configuration.add(["[\(longest)]", "[\(tooLong)]"], to: "w")
+        let engine = PolicyEngine(configuration: configuration, source: EmptyAccessMapSource())
+        let path = engine.checkRcptFastPath
+        #expect(longest.utf8.count == CheckRcptFastPath.maximumAddress)
+        let name = String(repeating: "a.", count: 126) + "abc"  // 255 bytes
+        #expect(name.utf8.count == CheckRcptFastPath.maximumText)
+        let recipient = "<j@" + String(repeating: "b.", count: 125) + "c>"  // 255 bytes
+        #expect(recipient.utf8.count == CheckRcptFastPath.maximumText)
+        for (address, expected) in [(longest, PolicyDecision?.some(.relay)), (tooLong, nil)] {
+            let s = SessionMacros([.clientName: name, .clientAddr: address])
+            #expect(path.decide(recipient, session: s, in: engine.source) == expected)
+            #expect(engine.checkRcpt(recipient, session: s) == .relay)
+        }
+        let s = SessionMacros([.clientName: name + "x", .clientAddr: "192.0.2.1"])
+        #expect(path.decide(recipient, session: s, in: engine.source) == nil)
+        let denied = PolicyDecision.reject(SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "Relaying denied"))
+        #expect(engine.checkRcpt(recipient, session: s) == denied)
+        #expect(
+            path.decide(
+                recipient,
+                session: SessionMacros([.clientName: name, .clientAddr: "192.0.2.1"]),
+                in: engine.source
+            ) == denied
+        )
+        #expect(path.decide("<j@" + String(repeating: "b.", count: 126) + "c>", session: s, in: engine.source) == nil)
+    }
+
     /// Recipients, sessions and configurations outside the envelope answer `nil`; the engine still decides.
     @Test func unusualCasesTakeTheGeneralEngine() {
         let source = Support.memoryMap("To:relayed.example RELAY\nConnect:192.0.2 RELAY (trusted)")

@@ -53,9 +53,10 @@ struct CheckRcptFastPath: Sendable {
     static let toPrefix: StaticString = "to:"
     static let connectPrefix: StaticString = "connect:"
 
-    /// The longest recipient or `{client_name}` read; an address is at most 63 bytes.
-    private static let maximumText = 255
-    private static let maximumAddress = 63
+    /// The longest recipient or `{client_name}` read.
+    static let maximumText = 255
+    /// The longest `{client_addr}` read: `[address]` must fit the 64-byte literal area.
+    static let maximumAddress = 62
 
     init(configuration: PolicyConfiguration) {
         let relay = configuration.relay
