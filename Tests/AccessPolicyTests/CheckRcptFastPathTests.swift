@@ -136,7 +136,10 @@ import Testing
             ? r.pick(["", "0", "127.0.0.1", "IPv6:0:0:0:0:0:0:0:1", "IPv6:::1", "10..1", " ", "a b"]) : address
         switch r.below(12) {
         case 0, 4: s[.clientName] = "[\(address)]"
-        case 1: s[.clientName] = r.pick(["", "a..b", ".", "a.", "x..", "a b", "[IPv6:2001:db8::1]", "é.example", "[]"])
+        case 1:
+            s[.clientName] = r.pick([
+                "", "a..b", ".", "a.", "x..", "a b", "[IPv6:2001:db8::1]", "é.example", "[]", " ", "(c)",
+            ])
         case 2: s[.clientName] = host(&r) + "."
         case 3: break
         default: s[.clientName] = host(&r)
@@ -334,20 +337,28 @@ import Testing
         var verified = plain
         verified[.verify] = "OK"
         #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: verified, in: source) == nil)
-        // FORGED has its own reply.
+        // FORGED, FAIL and TEMP have their own replies, which name the client.
         var forged = plain
         forged[.clientResolve] = "FORGED"
-        #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: forged, in: source) == nil)
-        #expect(
-            engine.checkRcpt("<joe@other.example>", session: forged)
-                == .reject(
-                    SMTPReply(
-                        code: 550,
-                        enhancedStatus: "5.7.1",
-                        text: "Relaying denied. IP name possibly forged x.example"
-                    )
-                )
+        let reply = PolicyDecision.reject(
+            SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "Relaying denied. IP name possibly forged x.example")
         )
+        #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: forged, in: source) == reply)
+        #expect(engine.checkRcpt("<joe@other.example>", session: forged) == reply)
+        var temporary = plain
+        temporary[.clientResolve] = "temp"
+        let later = PolicyDecision.reject(
+            SMTPReply(
+                code: 450,
+                enhancedStatus: "4.4.0",
+                text: "Relaying temporarily denied. Cannot resolve PTR record for 203.0.113.5"
+            )
+        )
+        #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: temporary, in: source) == later)
+        #expect(engine.checkRcpt("<joe@other.example>", session: temporary) == later)
+        // A name of only white space: Relay_ok fails, the general engine answers.
+        temporary[.clientName] = " "
+        #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: temporary, in: source) == nil)
         // A value with a comment needs the tokenizer.
         let commented = SessionMacros([.clientName: "x.example", .clientAddr: "192.0.2.1"])
         #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: commented, in: source) == nil)

@@ -15,7 +15,7 @@ import AccessMap
 ///    class `R` member (or equal to one with relay_hosts_only); then the `To:` keys (with relaytofulladdress the full
 ///    address first, and after the domain `user@`), each tried tagged then untagged. `RELAY` relays.
 /// 3. Relay_ok: no `{client_addr}` or a loopback one, an address starting with a class `R` member, the `Connect:`
-///    address keys, `[address]` local; then `{client_resolve}` (`TEMP`, `FORGED`, `FAIL`: `nil`), and
+///    address keys, `[address]` local; then `{client_resolve}` (`TEMP`, `FORGED`, `FAIL`: their refusals), and
 ///    `{client_name}` (trailing dots dropped, a plain name or a bracketed literal) as the domain in step 2 with
 ///    `Connect:` keys.
 /// 4. Otherwise the relaying denial, built once.
@@ -212,16 +212,25 @@ struct CheckRcptFastPath: Sendable {
         if localNames.contains(UnsafeRawBufferPointer(rebasing: literalArea[0..<(address.count + 2)])) {
             return .relay
         }
-        // `{client_resolve}` TEMP, FORGED and FAIL have their own replies: the general engine words them.
+        // `{client_resolve}` TEMP, FORGED and FAIL have their own replies (built as the general engine builds them:
+        // they name the client).
+        let nameText = session.hot.clientName ?? ""
         switch Self.word(session.hot.clientResolve) {
         case .none: return nil
-        case .some(.some(let resolve))
-        where Self.equalFolded(resolve, "temp") || Self.equalFolded(resolve, "forged")
-            || Self.equalFolded(resolve, "fail"):
-            return nil
-        default: break
+        case .some(.some(let resolve)):
+            let kind: ResolveFailure
+            if Self.equalFolded(resolve, "temp") {
+                kind = .temporary
+            } else if Self.equalFolded(resolve, "forged") {
+                kind = .forged
+            } else if Self.equalFolded(resolve, "fail") {
+                kind = .failed
+            } else {
+                break
+            }
+            return kind.decision(name: nameText, address: addressText)
+        case .some(.none): break
         }
-        let nameText = session.hot.clientName ?? ""
         if nameText.isEmpty { return denial }
         guard nameText.utf8.count <= Self.maximumText, var name = TLSPeerFastPath.copy(nameText, into: nameArea)
         else { return nil }
@@ -253,6 +262,39 @@ struct CheckRcptFastPath: Sendable {
         case .relay: return .relay
         case .giveUp: return nil
         case .other, .skipValue, .notFound: return denial
+        }
+    }
+
+    /// Relay_ok's replies for a client whose name did not resolve (`{client_resolve}`).
+    enum ResolveFailure {
+        /// TEMP: `450 4.4.0 Relaying temporarily denied. Cannot resolve PTR record for {client_addr}`.
+        case temporary
+        /// FORGED: `550 5.7.1 Relaying denied. IP name possibly forged {client_name}`.
+        case forged
+        /// FAIL: `550 5.7.1 Relaying denied. IP name lookup failed {client_name}`.
+        case failed
+
+        /// The refusal, or `nil` when `{client_name}` holds no token (Relay_ok then fails and the general engine
+        /// answers).
+        func decision(name: String, address: String) -> PolicyDecision? {
+            let nameTokens = Tokenizer.tokenize(name)
+            guard name.isEmpty || !nameTokens.isEmpty else { return nil }
+            let status: String
+            let text: String
+            let client: [Token]
+            switch self {
+            case .temporary:
+                (status, text, client) = (
+                    "4.4.0", "450 Relaying temporarily denied. Cannot resolve PTR record for ",
+                    Tokenizer.tokenize(address)
+                )
+            case .forged:
+                (status, text, client) = ("5.7.1", "550 Relaying denied. IP name possibly forged ", nameTokens)
+            case .failed: (status, text, client) = ("5.7.1", "550 Relaying denied. IP name lookup failed ", nameTokens)
+            }
+            return PolicyDecision(
+                .error(host: Tokenizer.tokenize(status), text: [Token("\"" + text + "\"")] + client)
+            )
         }
     }
 
