@@ -19,8 +19,17 @@ import Testing
         "RELAY", "relay", " RELAY ", "Relay", "OK", "REJECT", "DISCARD", "SKIP", "skip", "?", " ? ", "", "  ",
         "ERROR:5.7.1:550 no", "550 go away", "RELAY (c)", "\"RELAY\"", "%1RELAY", "RELAY <TMPF>", "TMPF",
         "ERROR:\"550 x\"", "QUARANTINE:held", "RELAY RELAY", "RELAY.", "RELAYS", "relay\t", "SKIP x", "?x", "a>b",
-        "RE\\LAY", "FRIEND",
+        "RE\\LAY", "FRIEND", "SUBJECT", "subject ",
     ]
+    /// `{cert_issuer}`/`{cert_subject}` values (xtext) and the keys they make.
+    static let certificateNames = [
+        "CN=ci", "/C=US/O=Ex+20Co/CN=ci", "/CN=mx.example", "CN=cs", "/CN=a b", "CN=\"q\"", "/O=x,y", "/CN=é",
+    ]
+    /// Mostly one of the first four names (plain ones), so that sessions meet the map's entries.
+    static func certificateName(_ r: inout Random) -> String {
+        r.chance(85) ? certificateNames[r.below(4)] : r.pick(certificateNames)
+    }
+
     static let users = ["joe", "Ann", "a.b", "joe+x", "joe+x+y", "b-2", "x_y"]
 
     static func host(_ r: inout Random) -> String {
@@ -70,7 +79,7 @@ import Testing
     static func map(_ r: inout Random, nul: Bool) -> [[UInt8]: [UInt8]] {
         var entries: [[UInt8]: [UInt8]] = [:]
         for _ in 0..<(10 + r.below(50)) {
-            let tag = r.pick(["To:", "To:", "Connect:", "Connect:", "", "to:", "From:", "CERTISSUER:"])
+            let tag = r.pick(["To:", "To:", "Connect:", "Connect:", "", "to:", "From:", "CERTISSUER:", "CERTSUBJECT:"])
             var key: String
             switch r.below(12) {
             case 0: key = ""
@@ -80,7 +89,8 @@ import Testing
             case 5: key = "\(r.pick(users))@\(host(&r))"
             case 6: key = "\(r.pick(users))@"
             case 7: key = "\(r.pick(["joe", "Ann", "a.b"]))+*@\(host(&r))"
-            case 8: key = r.chance(50) ? "CN=ci" : prefix(of: address(&r), &r) + ":"  // no search builds these
+            // Certificate names, and address prefixes ending in `:` (no search builds those).
+            case 8: key = r.chance(70) ? r.pick(certificateNames) : prefix(of: address(&r), &r) + ":"
             default: key = host(&r)
             }
             var bytes = Array((tag + key).utf8).map(Token.asciiLowercased)
@@ -88,6 +98,13 @@ import Testing
             var value = Array(r.pick(values).utf8)
             if r.chance(5) { value.append(0) }
             entries[bytes] = value
+        }
+        // Certificate entries for RelayTLS.
+        for _ in 0..<r.below(5) {
+            let issuer = ["SUBJECT", "SUBJECT", "RELAY", "OK", "?", "RELAY (c)"]
+            let subject = ["RELAY", "RELAY", "OK", "?", "SUBJECT"]
+            let (tag, value) = r.chance(50) ? ("CERTISSUER:", r.pick(issuer)) : ("CERTSUBJECT:", r.pick(subject))
+            entries[Array((tag + certificateName(&r)).utf8).map(Token.asciiLowercased)] = Array(value.utf8)
         }
         return entries
     }
@@ -148,9 +165,10 @@ import Testing
             s[.clientResolve] = r.pick(["OK", "ok", "FAIL", "FORGED", "TEMP", "temp", "NO", " ", "x y"])
         }
         if r.chance(15) { s[.authType] = r.pick(["PLAIN", "plain", "LOGIN", "CRAM-MD5", "GSSAPI", " ", "a b"]) }
-        if r.chance(50) { s[.verify] = r.pick(["", "NO", "NONE", "FAIL", "OK", "TRUSTED", "ok", " ", "x y"]) }
+        if r.chance(60) { s[.verify] = r.pick(["", "NO", "NONE", "FAIL", "OK", "TRUSTED", "ok", "OK", " ", "x y"]) }
         if r.chance(15) { s[MacroName("deliveryMode")] = r.pick(["i", "b", "d", "D", "q", " ", "d d"]) }
-        if r.chance(20) { s[.certIssuer] = "CN=ci" }
+        if r.chance(60) { s[.certIssuer] = certificateName(&r) }
+        if r.chance(60) { s[.certSubject] = certificateName(&r) }
         if r.chance(20) { s[.sender] = r.pick(["<joe@a>", "<>", "<joe@mx.example.NET>"]) }
         if r.chance(20) { s[.mailFrom] = r.pick(["<joe@a>", "<>"]) }
         return s
@@ -261,6 +279,35 @@ import Testing
         #expect(engine.checkRcptFastPath.decide("<joe@remote.example>", session: authenticated, in: source) == .relay)
     }
 
+    /// A verified client certificate relays through `CERTISSUER:` (`RELAY`, or `SUBJECT` and `CERTSUBJECT:`).
+    @Test func verifiedCertificatesTakeTheFastPath() {
+        let source = Support.memoryMap(
+            """
+            CERTISSUER:/C=US/O=Trusted+20CA RELAY
+            CERTISSUER:/CN=Partner+20CA SUBJECT
+            CERTSUBJECT:/CN=mx.partner.example RELAY
+            """
+        )
+        let engine = PolicyEngine(source: source)
+        let denied = PolicyDecision.reject(SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "Relaying denied"))
+        func decide(_ verify: String, _ issuer: String, _ subject: String = "/CN=mx.other.example") -> PolicyDecision? {
+            let s = SessionMacros([
+                .clientName: "mx.other.example", .clientAddr: "203.0.113.5", .verify: verify, .certIssuer: issuer,
+                .certSubject: subject,
+            ])
+            let fast = engine.checkRcptFastPath.decide("<joe@remote.example>", session: s, in: source)
+            if let fast { #expect(engine.checkRcpt("<joe@remote.example>", session: s) == fast) }
+            return fast
+        }
+        #expect(decide("OK", "/C=US/O=Trusted+20CA") == .relay)
+        #expect(decide("TRUSTED", "/c=us/o=trusted+20ca") == .relay)
+        #expect(decide("FAIL", "/C=US/O=Trusted+20CA") == denied)  // a copied issuer without verification
+        #expect(decide("OK", "/CN=Partner+20CA", "/CN=mx.partner.example") == .relay)
+        #expect(decide("OK", "/CN=Partner+20CA") == denied)
+        #expect(decide("OK", "/CN=Other+20CA", "/CN=mx.partner.example") == denied)
+        #expect(decide("OK", "") == denied)
+    }
+
     /// IPv6 clients: `::` is cut as one separator, in the address and in a bracketed literal name.
     @Test func ipv6ClientsTakeTheFastPath() {
         let source = Support.memoryMap(
@@ -333,9 +380,10 @@ import Testing
         )
         #expect(engine.checkRcpt("<joe%relayed.example@local.example>", session: plain) == .relay)
         #expect(engine.checkRcpt("<joe%other.example@local.example>", session: plain) != .relay)
-        // A verified certificate: RelayTLS reads the map.
+        // A certificate name with white space: its key needs the tokenizer.
         var verified = plain
         verified[.verify] = "OK"
+        verified[.certIssuer] = "/CN=Some+20CA/O=a b"
         #expect(engine.checkRcptFastPath.decide("<joe@other.example>", session: verified, in: source) == nil)
         // FORGED, FAIL and TEMP have their own replies, which name the client.
         var forged = plain
@@ -374,6 +422,8 @@ import Testing
     @Test func prefixesMatchTheEngine() {
         #expect(CheckRcptFastPath.toPrefix.description == AccessTag.to.rawValue.lowercased() + ":")
         #expect(CheckRcptFastPath.connectPrefix.description == AccessTag.connect.rawValue.lowercased() + ":")
+        #expect(CheckRcptFastPath.certIssuerPrefix.description == AccessTag.certIssuer.rawValue.lowercased() + ":")
+        #expect(CheckRcptFastPath.certSubjectPrefix.description == AccessTag.certSubject.rawValue.lowercased() + ":")
     }
 
     /// Class membership on bytes: whole words, suffixes and prefixes on token boundaries, ignoring case, any size.

@@ -9,8 +9,8 @@ import AccessMap
 /// that leaves the address as it is, and what is left is class tests and key chains. This path does them directly
 /// on bytes, in the general engine's order:
 ///
-/// 1. `{deliveryMode}` `d`: accept (deferred); `{verify}` `OK`/`TRUSTED` (RelayTLS would read certificates): `nil`;
-///    `{auth_type}` in class `TrustAuthMech`: relay.
+/// 1. `{deliveryMode}` `d`: accept (deferred); `{verify}` `OK`/`TRUSTED`: RelayTLS's `CERTISSUER:` and
+///    `CERTSUBJECT:` keys; `{auth_type}` in class `TrustAuthMech`: relay.
 /// 2. Rcpt_ok: the domain in class `m` (with relay_entire_domain), local (class `w` or the host name), ending in a
 ///    class `R` member (or equal to one with relay_hosts_only); then the `To:` keys (with relaytofulladdress the full
 ///    address first, and after the domain `user@`), each tried tagged then untagged. `RELAY` relays.
@@ -51,6 +51,8 @@ struct CheckRcptFastPath: Sendable {
     let enabled: Bool
 
     static let toPrefix: StaticString = "to:"
+    static let certIssuerPrefix: StaticString = "certissuer:"
+    static let certSubjectPrefix: StaticString = "certsubject:"
     static let connectPrefix: StaticString = "connect:"
 
     /// The longest recipient or `{client_name}` read.
@@ -124,9 +126,15 @@ struct CheckRcptFastPath: Sendable {
             default: break
             }
             // Rcpt_ok: RelayTLS looks certificates up only when `{verify}` is OK or TRUSTED.
+            var key = RelayKeyBuilder(area: keyArea)
             switch Self.word(session.hot.verify) {
             case .none: return nil
-            case .some(.some(let verify)) where Self.withBytes(verify, verifiedWords.contains): return nil
+            case .some(.some(let verify)) where Self.withBytes(verify, verifiedWords.contains):
+                switch certificateRelays(&key, session: session, area: nameArea, source: source) {
+                case .relay: return .relay
+                case .giveUp: return nil
+                default: break
+                }
             default: break
             }
             switch Self.word(session.hot.authType) {
@@ -134,11 +142,10 @@ struct CheckRcptFastPath: Sendable {
             case .some(.some(let mechanism)) where Self.withBytes(mechanism, trustedMechanisms.contains): return .relay
             default: break
             }
-            var key = RelayKeyBuilder(area: keyArea)
             switch recipientRelays(&key, local: local, domain: domain, source: source) {
             case .relay: return .relay
             case .giveUp: return nil
-            case .other, .skipValue, .notFound: break
+            default: break
             }
             return clientRelays(
                 &key,
@@ -203,7 +210,7 @@ struct CheckRcptFastPath: Sendable {
         switch addressSearch(&key, address, source) {
         case .relay: return .relay
         case .giveUp: return nil
-        case .other, .skipValue, .notFound: break
+        default: break
         }
         // `[address]` in class w.
         literalArea[0] = UInt8(ascii: "[")
@@ -261,8 +268,61 @@ struct CheckRcptFastPath: Sendable {
         switch result {
         case .relay: return .relay
         case .giveUp: return nil
-        case .other, .skipValue, .notFound: return denial
+        default: return denial
         }
+    }
+
+    /// RelayTLS with `{verify}` OK or TRUSTED: `CERTISSUER:{cert_issuer}` `RELAY` relays, `SUBJECT` defers to
+    /// `CERTSUBJECT:{cert_subject}` `RELAY`; anything else (also no entry) does not relay. The names are
+    /// xtext-encoded DNs: only those whose key is their own bytes (no white space, quotes, comments, escapes, angle
+    /// brackets, commas or semicolons) are read here.
+    private func certificateRelays(
+        _ key: inout RelayKeyBuilder,
+        session: SessionMacros,
+        area: UnsafeMutableRawBufferPointer,
+        source: any AccessMapSource
+    ) -> Lookup {
+        let none = TLSPeerFastPath.empty
+        let issuerText = session[.certIssuer] ?? ""
+        if issuerText.isEmpty { return .notFound }
+        guard let issuer = TLSPeerFastPath.copy(issuerText, into: area), Self.isPlainName(issuer) else {
+            return .giveUp
+        }
+        switch key.lookup(Self.certIssuerPrefix, tagged: true, issuer, none, none, source) {
+        case .relay: return .relay
+        case .giveUp: return .giveUp
+        case .subjectValue: break
+        default: return .notFound
+        }
+        let subjectText = session[.certSubject] ?? ""
+        if subjectText.isEmpty { return .notFound }
+        guard let subject = TLSPeerFastPath.copy(subjectText, into: area), Self.isPlainName(subject) else {
+            return .giveUp
+        }
+        switch key.lookup(Self.certSubjectPrefix, tagged: true, subject, none, none, source) {
+        case .relay: return .relay
+        case .giveUp: return .giveUp
+        default: return .notFound
+        }
+    }
+
+    /// Printable ASCII other than white space, `"`, `(`, `)`, `\`, `<`, `>`, `,` and `;`: its tokens are runs
+    /// of word characters and one-byte operators, so the key sendmail builds from them is these bytes.
+    static func isPlainName(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        for byte in bytes {
+            switch byte {
+            case 0x21...0x7E:
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\"), UInt8(ascii: "<"),
+                    UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: ";"):
+                    return false
+                default: continue
+                }
+            default: return false
+            }
+        }
+        return true
     }
 
     /// Relay_ok's replies for a client whose name did not resolve (`{client_resolve}`).
@@ -306,6 +366,8 @@ struct CheckRcptFastPath: Sendable {
         case relay
         /// The value `SKIP`.
         case skipValue
+        /// The value `SUBJECT` (of a `CERTISSUER:` entry).
+        case subjectValue
         /// Any other value this path understands (it does not relay).
         case other
         case notFound
@@ -556,6 +618,7 @@ struct RelayKeyBuilder {
             switch value {
             case .relay: return .relay
             case .skip: return .skipValue
+            case .subject: return .subjectValue
             case .other: return .other
             case .question: return .notFound  // `?` reads as "not found"
             case .complex: return .giveUp
@@ -583,6 +646,8 @@ enum RelayValue {
     case relay
     /// One token `SKIP`.
     case skip
+    /// One token `SUBJECT`.
+    case subject
     /// A lone `?`: not found.
     case question
     /// A value that is none of the above nor a temporary-failure mark.
@@ -615,6 +680,8 @@ enum RelayValue {
             self = .relay
         } else if TLSPeerFastPath.equalFolded(trimmed, "skip") {
             self = .skip
+        } else if TLSPeerFastPath.equalFolded(trimmed, "subject") {
+            self = .subject
         } else {
             self = .other
         }
