@@ -117,7 +117,8 @@ import Testing
         var relay = RelaySettings()
         // Mostly inside the fast path's envelope; sometimes outside.
         if r.chance(8) { relay.delayChecks = true }
-        if r.chance(8) { relay.blocklistRecipients = true }
+        if r.chance(25) { relay.blocklistRecipients = true }
+        if r.chance(10) { relay.recipientRejectMessage = "550 not here" }
         if r.chance(5) { relay.relayMailFrom = r.pick([.address, .domain]) }
         if r.chance(5) { relay.relayLocalFrom = true }
         if r.chance(25) { relay.relayHostsOnly = true }
@@ -277,6 +278,42 @@ import Testing
         #expect(decide("<joe@remote.example>", "x", "") == .relay)
         let authenticated = SessionMacros([.clientName: "x", .clientAddr: "203.0.113.5", .authType: "PLAIN"])
         #expect(engine.checkRcptFastPath.decide("<joe@remote.example>", session: authenticated, in: source) == .relay)
+    }
+
+    /// blocklist_recipients: `To:` entries refuse recipients before any relay check.
+    @Test func blocklistedRecipientsTakeTheFastPath() {
+        let source = Support.memoryMap(
+            """
+            To:spam.example REJECT
+            To:ann@ REJECT
+            To:bob@local.example ERROR:5.1.1:550 gone
+            To:relayed.example RELAY
+            Connect:192.0.2 RELAY
+            """
+        )
+        var configuration = PolicyConfiguration()
+        configuration.relay.blocklistRecipients = true
+        configuration.add(["local.example"], to: "w")
+        let engine = PolicyEngine(configuration: configuration, source: source)
+        func decide(_ recipient: String, _ address: String = "203.0.113.5") -> PolicyDecision? {
+            let s = SessionMacros([.clientName: "mx.other.example", .clientAddr: address])
+            let fast = engine.checkRcptFastPath.decide(recipient, session: s, in: source)
+            if let fast { #expect(engine.checkRcpt(recipient, session: s) == fast) }
+            return fast
+        }
+        let disabled = PolicyDecision.reject(
+            SMTPReply(code: 550, enhancedStatus: "5.2.1", text: "Mailbox disabled for this recipient")
+        )
+        #expect(decide("<joe@mx.spam.example>", "192.0.2.1") == disabled)  // refused even from a relaying client
+        #expect(decide("<ann+list@local.example>") == disabled)  // U: user+detail@, user+*@, user@
+        #expect(decide("<ann@other.example>") != disabled)  // U only for local domains
+        #expect(decide("<joe@local.example>") == .relay)
+        #expect(decide("<joe@relayed.example>") == .relay)
+        #expect(decide("<bob@local.example>") == nil)
+        #expect(
+            engine.checkRcpt("<bob@local.example>", session: SessionMacros([.clientAddr: "203.0.113.5"]))
+                == .reject(SMTPReply(code: 550, enhancedStatus: "5.1.1", text: "gone"))
+        )
     }
 
     /// A verified client certificate relays through `CERTISSUER:` (`RELAY`, or `SUBJECT` and `CERTSUBJECT:`).

@@ -9,8 +9,9 @@ import AccessMap
 /// that leaves the address as it is, and what is left is class tests and key chains. This path does them directly
 /// on bytes, in the general engine's order:
 ///
-/// 1. `{deliveryMode}` `d`: accept (deferred); `{verify}` `OK`/`TRUSTED`: RelayTLS's `CERTISSUER:` and
-///    `CERTSUBJECT:` keys; `{auth_type}` in class `TrustAuthMech`: relay.
+/// 1. `{deliveryMode}` `d`: accept (deferred). With blocklist_recipients, the recipient's `To:` entries (`REJECT`
+///    refuses; `OK`, `RELAY`, `SKIP` and no entry go on; other values: `nil`). `{verify}` `OK`/`TRUSTED`:
+///    RelayTLS's `CERTISSUER:` and `CERTSUBJECT:` keys. `{auth_type}` in class `TrustAuthMech`: relay.
 /// 2. Rcpt_ok: the domain in class `m` (with relay_entire_domain), local (class `w` or the host name), ending in a
 ///    class `R` member (or equal to one with relay_hosts_only); then the `To:` keys (with relaytofulladdress the full
 ///    address first, and after the domain `user@`), each tried tagged then untagged. `RELAY` relays.
@@ -21,13 +22,13 @@ import AccessMap
 /// 4. Otherwise the relaying denial, built once.
 ///
 /// Keys are built in one stack buffer and folded there; the map lends each value without a copy
-/// (``AccessMap/AccessMapSource/visitValue(foldedKey:_:)``) and the value is read in place: `RELAY`, `SKIP`, `?`
-/// (not found) and any value without `()"\<>%` (which cannot be one of them) are understood. A temporary failure,
-/// any other value, a configuration outside the baseline's switches (delay_checks, blocklist_recipients,
-/// relay_mail_from, relay_local_from), a host name outside ASCII, or an unusual macro or recipient make ``decide``
-/// return `nil`, and the caller asks the general engine. Both paths are checked against each other on random maps,
-/// sessions, recipients and configurations (`CheckRcptFastPathTests`); the general engine is the one checked
-/// against sendmail.
+/// (``AccessMap/AccessMapSource/visitValue(foldedKey:_:)``) and the value is read in place: `RELAY`, `SKIP`, `OK`,
+/// `REJECT`, `SUBJECT`, `?` (not found) and any value without `()"\<>%` (which cannot be one of them) are
+/// understood. A refusal other than the `{client_resolve}` ones allocates nothing. A temporary failure, any other
+/// value, a configuration with delay_checks, relay_mail_from or relay_local_from, a host name outside ASCII, or an
+/// unusual macro or recipient make ``decide`` return `nil`, and the caller asks the general engine. Both paths are
+/// checked against each other on random maps, sessions, recipients and configurations (`CheckRcptFastPathTests`);
+/// the general engine is the one checked against sendmail.
 struct CheckRcptFastPath: Sendable {
     /// Class `w` and the host name.
     private let localNames: FoldedWordSet
@@ -47,6 +48,10 @@ struct CheckRcptFastPath: Sendable {
     private let skip: Bool
     /// The final `550 5.7.1 Relaying denied` (or `confRELAY_MSG`), built once: a refusal allocates nothing.
     let denial: PolicyDecision
+    /// FEATURE(blocklist_recipients): `To:` entries `REJECT` recipients first.
+    private let blocklist: Bool
+    /// `550 5.2.1 Mailbox disabled for this recipient` (or `confRCPTREJ_MSG`), built once.
+    let recipientRejection: PolicyDecision
     /// Off outside the configurations this path knows: every decision then takes the general engine.
     let enabled: Bool
 
@@ -80,8 +85,16 @@ struct CheckRcptFastPath: Sendable {
         lookupDotDomain = configuration.features.accessLookup.contains(.lookupDotDomain)
         skip = configuration.features.accessLookup.contains(.skip)
         denial = PolicyDecision(.error(dsn: "5.7.1", text: relay.effectiveRelayMessage))
+        blocklist = relay.blocklistRecipients
+        recipientRejection = PolicyDecision(
+            .mailer(
+                name: Token("error"),
+                host: Tokenizer.tokenize("5.2.1"),
+                text: [Token("\"\(relay.effectiveRecipientRejectMessage)\"")]
+            )
+        )
         enabled =
-            !relay.delayChecks && !relay.blocklistRecipients && relay.relayMailFrom == .off && !relay.relayLocalFrom
+            !relay.delayChecks && relay.relayMailFrom == .off && !relay.relayLocalFrom
             && hostNameIsASCII && localNames.isComplete && relayDomains.isComplete && entireDomains.isComplete
             && trustedMechanisms.isComplete && verifiedWords.isComplete
     }
@@ -125,8 +138,17 @@ struct CheckRcptFastPath: Sendable {
             case .some(.some(let mode)) where Self.equalFolded(mode, "d"): return .accept
             default: break
             }
-            // Rcpt_ok: RelayTLS looks certificates up only when `{verify}` is OK or TRUSTED.
             var key = RelayKeyBuilder(area: keyArea)
+            // Rcpt_ok: with blocklist_recipients, `To:` entries for the recipient first.
+            if blocklist {
+                switch blocklistSearch(&key, local: local, domain: domain, source: source) {
+                case .notFound, .okValue, .relay: break
+                case .skipValue where skip: break
+                case .rejectValue: return recipientRejection
+                default: return nil  // other values have their own replies: the general engine words them
+                }
+            }
+            // RelayTLS looks certificates up only when `{verify}` is OK or TRUSTED.
             switch Self.word(session.hot.verify) {
             case .none: return nil
             case .some(.some(let verify)) where Self.withBytes(verify, verifiedWords.contains):
@@ -272,6 +294,29 @@ struct CheckRcptFastPath: Sendable {
         }
     }
 
+    /// blocklist_recipients' SearchList: `<F:user@domain> <U:user@> <D:domain>` for a local domain, else
+    /// `<F:user@domain> <D:domain>`, each key tagged `To:` then untagged.
+    private func blocklistSearch(
+        _ key: inout RelayKeyBuilder,
+        local: UnsafeRawBufferPointer,
+        domain: UnsafeRawBufferPointer,
+        source: any AccessMapSource
+    ) -> Lookup {
+        let none = TLSPeerFastPath.empty
+        var result = fullAddress(&key, local: local, domain: domain, source: source)
+        if case .notFound = result, localNames.contains(domain) {
+            // U: user+detail@, then user+*@ and user@.
+            result = candidate(&key, Self.toPrefix, local, Self.atSign, none, source)
+            if case .notFound = result, let plus = local.firstIndex(of: UInt8(ascii: "+")) {
+                let user = UnsafeRawBufferPointer(rebasing: local[0..<plus])
+                result = candidate(&key, Self.toPrefix, user, Self.plusStarAt, none, source)
+                if case .notFound = result { result = candidate(&key, Self.toPrefix, user, Self.atSign, none, source) }
+            }
+        }
+        if case .notFound = result { result = domainSearch(&key, Self.toPrefix, domain, .plain, source) }
+        return result
+    }
+
     /// RelayTLS with `{verify}` OK or TRUSTED: `CERTISSUER:{cert_issuer}` `RELAY` relays, `SUBJECT` defers to
     /// `CERTSUBJECT:{cert_subject}` `RELAY`; anything else (also no entry) does not relay. The names are
     /// xtext-encoded DNs: only those whose key is their own bytes (no white space, quotes, comments, escapes, angle
@@ -368,6 +413,10 @@ struct CheckRcptFastPath: Sendable {
         case skipValue
         /// The value `SUBJECT` (of a `CERTISSUER:` entry).
         case subjectValue
+        /// The value `OK`.
+        case okValue
+        /// The value `REJECT`.
+        case rejectValue
         /// Any other value this path understands (it does not relay).
         case other
         case notFound
@@ -619,6 +668,8 @@ struct RelayKeyBuilder {
             case .relay: return .relay
             case .skip: return .skipValue
             case .subject: return .subjectValue
+            case .ok: return .okValue
+            case .reject: return .rejectValue
             case .other: return .other
             case .question: return .notFound  // `?` reads as "not found"
             case .complex: return .giveUp
@@ -648,6 +699,10 @@ enum RelayValue {
     case skip
     /// One token `SUBJECT`.
     case subject
+    /// One token `OK`.
+    case ok
+    /// One token `REJECT`.
+    case reject
     /// A lone `?`: not found.
     case question
     /// A value that is none of the above nor a temporary-failure mark.
@@ -682,6 +737,10 @@ enum RelayValue {
             self = .skip
         } else if TLSPeerFastPath.equalFolded(trimmed, "subject") {
             self = .subject
+        } else if TLSPeerFastPath.equalFolded(trimmed, "ok") {
+            self = .ok
+        } else if TLSPeerFastPath.equalFolded(trimmed, "reject") {
+            self = .reject
         } else {
             self = .other
         }
