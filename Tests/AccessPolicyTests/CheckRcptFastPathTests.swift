@@ -30,6 +30,16 @@ import Testing
         r.chance(85) ? certificateNames[r.below(4)] : r.pick(certificateNames)
     }
 
+    /// Senders (`$f`) and the keys the map holds for them.
+    static let senders = [
+        "joe@partner.example", "<ann+x@mx.partner.example>", "joe@Partner.example.", "bob@other.example",
+        "ann@mx.partner.example",
+    ]
+    static let senderKeys = [
+        "partner.example", "mx.partner.example", "joe@partner.example", "ann@mx.partner.example",
+        "ann+*@mx.partner.example", ".partner.example", "example", "other.example",
+    ]
+
     static let users = ["joe", "Ann", "a.b", "joe+x", "joe+x+y", "b-2", "x_y"]
 
     static func host(_ r: inout Random) -> String {
@@ -99,6 +109,12 @@ import Testing
             if r.chance(5) { value.append(0) }
             entries[bytes] = value
         }
+        // Entries for the senders (`From:` and untagged).
+        for _ in 0..<r.below(5) {
+            let tag = r.pick(["From:", "From:", ""])
+            let value = r.pick(["RELAY", "RELAY", "OK", "REJECT", "?", "SKIP", "RELAY (c)"])
+            entries[Array((tag + r.pick(senderKeys)).utf8).map(Token.asciiLowercased)] = Array(value.utf8)
+        }
         // Certificate entries for RelayTLS.
         for _ in 0..<r.below(5) {
             let issuer = ["SUBJECT", "SUBJECT", "RELAY", "OK", "?", "RELAY (c)"]
@@ -119,8 +135,8 @@ import Testing
         if r.chance(8) { relay.delayChecks = true }
         if r.chance(25) { relay.blocklistRecipients = true }
         if r.chance(10) { relay.recipientRejectMessage = "550 not here" }
-        if r.chance(5) { relay.relayMailFrom = r.pick([.address, .domain]) }
-        if r.chance(5) { relay.relayLocalFrom = true }
+        if r.chance(25) { relay.relayMailFrom = r.pick([.address, .domain]) }
+        if r.chance(20) { relay.relayLocalFrom = true }
         if r.chance(25) { relay.relayHostsOnly = true }
         if r.chance(20) { relay.relayEntireDomain = true }
         if r.chance(25) { relay.relayToFullAddress = true }
@@ -136,6 +152,7 @@ import Testing
                 case 0: words.append("[" + address(&r) + "]")
                 case 1: words.append(prefix(of: address(&r), &r) + r.pick(["", "."]))
                 case 2: words.append("." + host(&r))
+                case 3: words.append(r.pick(["partner.example", "other.example"]))
                 default: words.append(host(&r))
                 }
             }
@@ -170,7 +187,13 @@ import Testing
         if r.chance(15) { s[MacroName("deliveryMode")] = r.pick(["i", "b", "d", "D", "q", " ", "d d"]) }
         if r.chance(60) { s[.certIssuer] = certificateName(&r) }
         if r.chance(60) { s[.certSubject] = certificateName(&r) }
-        if r.chance(20) { s[.sender] = r.pick(["<joe@a>", "<>", "<joe@mx.example.NET>"]) }
+        switch r.below(10) {
+        case 0, 1, 2: break
+        case 3: s[.sender] = r.pick(["<>", "", "joe", " ", "joe@localhost", "\"j\"@a", "joe%a@b", "<joe@a.>"])
+        case 4: s[.sender] = "<\(r.pick(users))@\(host(&r))>"
+        case 5, 6: s[.sender] = "\(r.pick(users))@\(host(&r))"
+        default: s[.sender] = r.pick(senders)
+        }
         if r.chance(20) { s[.mailFrom] = r.pick(["<joe@a>", "<>"]) }
         return s
     }
@@ -314,6 +337,35 @@ import Testing
             engine.checkRcpt("<bob@local.example>", session: SessionMacros([.clientAddr: "203.0.113.5"]))
                 == .reject(SMTPReply(code: 550, enhancedStatus: "5.1.1", text: "gone"))
         )
+    }
+
+    /// relay_mail_from and relay_local_from: the envelope sender `$f` lets the client relay.
+    @Test func sendersTakeTheFastPath() {
+        let source = Support.memoryMap(
+            """
+            From:partner.example RELAY
+            From:joe@friend.example RELAY
+            friend.example RELAY
+            """
+        )
+        var configuration = PolicyConfiguration()
+        configuration.relay.relayMailFrom = .domain
+        configuration.relay.relayLocalFrom = true
+        configuration.add(["local.example"], to: "w")
+        let engine = PolicyEngine(configuration: configuration, source: source)
+        func decide(_ sender: String) -> PolicyDecision? {
+            let s = SessionMacros([.clientName: "mx.other.example", .clientAddr: "203.0.113.5", .sender: sender])
+            let fast = engine.checkRcptFastPath.decide("<joe@remote.example>", session: s, in: source)
+            if let fast { #expect(engine.checkRcpt("<joe@remote.example>", session: s) == fast) }
+            return fast
+        }
+        let denied = PolicyDecision.reject(SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "Relaying denied"))
+        #expect(decide("<ann@mx.partner.example>") == .relay)  // From: parent domain
+        #expect(decide("joe@friend.example") == .relay)  // From: full address
+        #expect(decide("ann@friend.example") == denied)  // untagged entries do not count
+        #expect(decide("ann@local.example") == .relay)  // relay_local_from
+        #expect(decide("") == denied)
+        #expect(decide("ann%x@local.example") == nil)
     }
 
     /// A verified client certificate relays through `CERTISSUER:` (`RELAY`, or `SUBJECT` and `CERTSUBJECT:`).

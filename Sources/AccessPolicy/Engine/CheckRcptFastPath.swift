@@ -16,7 +16,8 @@ import AccessMap
 ///    class `R` member (or equal to one with relay_hosts_only); then the `To:` keys (with relaytofulladdress the full
 ///    address first, and after the domain `user@`), each tried tagged then untagged. `RELAY` relays.
 /// 3. Relay_ok: no `{client_addr}` or a loopback one, an address starting with a class `R` member, the `Connect:`
-///    address keys, `[address]` local; then `{client_resolve}` (`TEMP`, `FORGED`, `FAIL`: their refusals), and
+///    address keys, `[address]` local, the sender `$f` (relay_local_from: a local domain; relay_mail_from: its
+///    `From:` keys, tagged only); then `{client_resolve}` (`TEMP`, `FORGED`, `FAIL`: their refusals), and
 ///    `{client_name}` (trailing dots dropped, a plain name or a bracketed literal) as the domain in step 2 with
 ///    `Connect:` keys.
 /// 4. Otherwise the relaying denial, built once.
@@ -25,8 +26,8 @@ import AccessMap
 /// (``AccessMap/AccessMapSource/visitValue(foldedKey:_:)``) and the value is read in place: `RELAY`, `SKIP`, `OK`,
 /// `REJECT`, `SUBJECT`, `?` (not found) and any value without `()"\<>%` (which cannot be one of them) are
 /// understood. A refusal other than the `{client_resolve}` ones allocates nothing. A temporary failure, any other
-/// value, a configuration with delay_checks, relay_mail_from or relay_local_from, a host name outside ASCII, or an
-/// unusual macro or recipient make ``decide`` return `nil`, and the caller asks the general engine. Both paths are
+/// value, a configuration with delay_checks, a host name outside ASCII, or an unusual macro, recipient or sender
+/// (`$f`, with relay_mail_from or relay_local_from) make ``decide`` return `nil`, and the caller asks the general engine. Both paths are
 /// checked against each other on random maps, sessions, recipients and configurations (`CheckRcptFastPathTests`);
 /// the general engine is the one checked against sendmail.
 struct CheckRcptFastPath: Sendable {
@@ -42,6 +43,8 @@ struct CheckRcptFastPath: Sendable {
     private let verifiedWords: FoldedWords
     private let relayHostsOnly: Bool
     private let relayToFullAddress: Bool
+    private let relayLocalFrom: Bool
+    private let relayMailFrom: RelaySettings.RelayMailFrom
     /// `localhost` canonicalises to the host name.
     private let hasHostName: Bool
     private let lookupDotDomain: Bool
@@ -56,6 +59,7 @@ struct CheckRcptFastPath: Sendable {
     let enabled: Bool
 
     static let toPrefix: StaticString = "to:"
+    static let fromPrefix: StaticString = "from:"
     static let certIssuerPrefix: StaticString = "certissuer:"
     static let certSubjectPrefix: StaticString = "certsubject:"
     static let connectPrefix: StaticString = "connect:"
@@ -82,6 +86,8 @@ struct CheckRcptFastPath: Sendable {
         verifiedWords = FoldedWords(configuration.members(of: "TlsVerified").words)
         relayHostsOnly = relay.relayHostsOnly
         relayToFullAddress = relay.relayToFullAddress
+        relayLocalFrom = relay.relayLocalFrom
+        relayMailFrom = relay.relayMailFrom
         lookupDotDomain = configuration.features.accessLookup.contains(.lookupDotDomain)
         skip = configuration.features.accessLookup.contains(.skip)
         denial = PolicyDecision(.error(dsn: "5.7.1", text: relay.effectiveRelayMessage))
@@ -94,8 +100,8 @@ struct CheckRcptFastPath: Sendable {
             )
         )
         enabled =
-            !relay.delayChecks && relay.relayMailFrom == .off && !relay.relayLocalFrom
-            && hostNameIsASCII && localNames.isComplete && relayDomains.isComplete && entireDomains.isComplete
+            !relay.delayChecks && hostNameIsASCII && localNames.isComplete && relayDomains.isComplete
+            && entireDomains.isComplete
             && trustedMechanisms.isComplete && verifiedWords.isComplete
     }
 
@@ -117,19 +123,8 @@ struct CheckRcptFastPath: Sendable {
             let nameArea = UnsafeMutableRawBufferPointer(rebasing: buffer[640..<896])
             let addressArea = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
             let literalArea = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
-            guard var address = TLSPeerFastPath.copy(recipient, into: recipientArea) else { return nil }
-            // `<…>` around the address.
-            if address.count >= 2 && address[0] == UInt8(ascii: "<") && address[address.count - 1] == UInt8(ascii: ">")
-            {
-                address = UnsafeRawBufferPointer(rebasing: address[1..<(address.count - 1)])
-            }
-            guard let at = address.firstIndex(of: UInt8(ascii: "@")), at > 0 else { return nil }
-            var end = address.count
-            if end > at + 2 && address[end - 1] == UInt8(ascii: ".") { end -= 1 }  // one trailing dot
-            let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
-            let domain = UnsafeRawBufferPointer(rebasing: address[(at + 1)..<end])
-            guard TLSPeerFastPath.isPlainLocalPart(local), TLSPeerFastPath.isDottedLabels(domain),
-                !Self.isSpecialDomain(domain, hasHostName: hasHostName)
+            guard let address = TLSPeerFastPath.copy(recipient, into: recipientArea),
+                let (local, domain) = Self.plainAddress(address, hasHostName: hasHostName)
             else { return nil }
 
             // Basic_check_rcpt: a deferred delivery mode accepts.
@@ -178,6 +173,28 @@ struct CheckRcptFastPath: Sendable {
                 source: source
             )
         }
+    }
+
+    /// `user@domain` or `<user@domain>`: the local part made of word characters separated by `.` or `+`, the domain
+    /// a plain host name (one trailing dot dropped) that the canonicalisation keeps as it is.
+    static func plainAddress(
+        _ text: UnsafeRawBufferPointer,
+        hasHostName: Bool
+    ) -> (local: UnsafeRawBufferPointer, domain: UnsafeRawBufferPointer)? {
+        var address = text
+        // `<…>` around the address.
+        if address.count >= 2 && address[0] == UInt8(ascii: "<") && address[address.count - 1] == UInt8(ascii: ">") {
+            address = UnsafeRawBufferPointer(rebasing: address[1..<(address.count - 1)])
+        }
+        guard let at = address.firstIndex(of: UInt8(ascii: "@")), at > 0 else { return nil }
+        var end = address.count
+        if end > at + 2 && address[end - 1] == UInt8(ascii: ".") { end -= 1 }  // one trailing dot
+        let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
+        let domain = UnsafeRawBufferPointer(rebasing: address[(at + 1)..<end])
+        guard TLSPeerFastPath.isPlainLocalPart(local), TLSPeerFastPath.isDottedLabels(domain),
+            !isSpecialDomain(domain, hasHostName: hasHostName)
+        else { return nil }
+        return (local, domain)
     }
 
     // MARK: - Rcpt_ok and Relay_ok
@@ -240,6 +257,14 @@ struct CheckRcptFastPath: Sendable {
         literalArea[address.count + 1] = UInt8(ascii: "]")
         if localNames.contains(UnsafeRawBufferPointer(rebasing: literalArea[0..<(address.count + 2)])) {
             return .relay
+        }
+        // relay_local_from, relay_mail_from: the envelope sender `$f`.
+        if relayLocalFrom || relayMailFrom != .off {
+            switch senderRelays(&key, session: session, area: nameArea, source: source) {
+            case .relay: return .relay
+            case .giveUp: return nil
+            default: break
+            }
         }
         // `{client_resolve}` TEMP, FORGED and FAIL have their own replies (built as the general engine builds them:
         // they name the client).
@@ -370,6 +395,35 @@ struct CheckRcptFastPath: Sendable {
         return true
     }
 
+    /// relay_local_from (a sender in a local domain relays) and relay_mail_from (`From:` `RELAY` for the sender's
+    /// full address, with `domain` also for its domain and parents — only the domain with relay_hosts_only), tagged
+    /// keys only. No `$f` or one without a domain: not relayed.
+    private func senderRelays(
+        _ key: inout RelayKeyBuilder,
+        session: SessionMacros,
+        area: UnsafeMutableRawBufferPointer,
+        source: any AccessMapSource
+    ) -> Lookup {
+        let text = session[.sender] ?? ""
+        if text.isEmpty { return .notFound }
+        guard let bytes = TLSPeerFastPath.copy(text, into: area),
+            let (local, domain) = Self.plainAddress(bytes, hasHostName: hasHostName)
+        else { return .giveUp }
+        if relayLocalFrom && localNames.contains(domain) { return .relay }
+        guard relayMailFrom != .off else { return .notFound }
+        key.untagged = false
+        defer { key.untagged = true }
+        var result = fullAddress(&key, Self.fromPrefix, local: local, domain: domain, source: source)
+        guard case .notFound = result, relayMailFrom == .domain else { return result }
+        if relayHostsOnly {
+            let none = TLSPeerFastPath.empty
+            result = candidate(&key, Self.fromPrefix, domain, none, none, source)
+        } else {
+            result = domainSearch(&key, Self.fromPrefix, domain, .plain, source)
+        }
+        return result
+    }
+
     /// Relay_ok's replies for a client whose name did not resolve (`{client_resolve}`).
     enum ResolveFailure {
         /// TEMP: `450 4.4.0 Relaying temporarily denied. Cannot resolve PTR record for {client_addr}`.
@@ -424,7 +478,7 @@ struct CheckRcptFastPath: Sendable {
         case giveUp
     }
 
-    /// One key, tagged then (when not found and the key is not empty) untagged.
+    /// One key, tagged then (when not found, the key is not empty and the search allows it) untagged.
     private func candidate(
         _ key: inout RelayKeyBuilder,
         _ prefix: StaticString,
@@ -434,7 +488,7 @@ struct CheckRcptFastPath: Sendable {
         _ source: any AccessMapSource
     ) -> Lookup {
         let tagged = key.lookup(prefix, tagged: true, a, b, c, source)
-        guard case .notFound = tagged, a.count + b.count + c.count > 0 else { return tagged }
+        guard case .notFound = tagged, key.untagged, a.count + b.count + c.count > 0 else { return tagged }
         return key.lookup(prefix, tagged: false, a, b, c, source)
     }
 
@@ -527,16 +581,17 @@ struct CheckRcptFastPath: Sendable {
     /// `+` (user: before the first `+`).
     private func fullAddress(
         _ key: inout RelayKeyBuilder,
+        _ prefix: StaticString = toPrefix,
         local: UnsafeRawBufferPointer,
         domain: UnsafeRawBufferPointer,
         source: any AccessMapSource
     ) -> Lookup {
-        let result = candidate(&key, Self.toPrefix, local, Self.atSign, domain, source)
+        let result = candidate(&key, prefix, local, Self.atSign, domain, source)
         guard case .notFound = result, let plus = local.firstIndex(of: UInt8(ascii: "+")) else { return result }
         let user = UnsafeRawBufferPointer(rebasing: local[0..<plus])
-        let star = candidate(&key, Self.toPrefix, user, Self.plusStarAt, domain, source)
+        let star = candidate(&key, prefix, user, Self.plusStarAt, domain, source)
         guard case .notFound = star else { return star }
-        return candidate(&key, Self.toPrefix, user, Self.atSign, domain, source)
+        return candidate(&key, prefix, user, Self.atSign, domain, source)
     }
 
     // MARK: - Bytes
@@ -635,6 +690,8 @@ struct CheckRcptFastPath: Sendable {
 /// Builds `tag:` + parts (or the parts alone, untagged) in a scratch area, folded, and asks the map.
 struct RelayKeyBuilder {
     let area: UnsafeMutableRawBufferPointer
+    /// Each key is also tried without its tag (`<+ To>`); off for `<! From>` searches.
+    var untagged = true
 
     init(area: UnsafeMutableRawBufferPointer) { self.area = area }
 
