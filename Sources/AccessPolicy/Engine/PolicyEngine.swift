@@ -26,12 +26,15 @@ public struct PolicyEngine: Sendable {
 
     /// The byte-level path of tls_client and tls_server for plain sessions and values (``TLSPeerFastPath``).
     let tlsPeerFastPath: TLSPeerFastPath
+    /// The byte-level path of check_rcpt for plain recipients and sessions (``CheckRcptFastPath``).
+    let checkRcptFastPath: CheckRcptFastPath
 
     /// Creates an engine.
     public init(configuration: PolicyConfiguration = PolicyConfiguration(), source: any AccessMapSource) {
         self.configuration = configuration
         self.source = source
         self.tlsPeerFastPath = TLSPeerFastPath(configuration: configuration)
+        self.checkRcptFastPath = CheckRcptFastPath(configuration: configuration)
     }
 
     /// The same engine on the map version in service now (``AccessMap/AccessMapSource/pinned()``): for an MTA step

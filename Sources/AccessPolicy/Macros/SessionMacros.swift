@@ -119,7 +119,7 @@ public struct SessionMacros: Hashable, Sendable {
     }
 }
 
-/// The macros the decisions' fast paths read (see ``SessionMacros``), held in one byte buffer: every set value's
+/// The macros the decisions' fast paths (TLS and check_rcpt) read (see ``SessionMacros``), held in one byte buffer: every set value's
 /// UTF-8 bytes, slot after slot, with each slot's end offset inline.
 ///
 /// One buffer instead of a `String` per macro: copying a session retains one reference instead of one per long
@@ -134,9 +134,13 @@ struct HotMacros: Hashable, Sendable {
     /// Bit `i`: slot `i` is set (possibly to the empty string).
     private var present: UInt16 = 0
 
+    /// `{deliveryMode}` (no public constant: only the relay rulesets read it).
+    static let deliveryModeName: MacroName = "deliveryMode"
+
     /// At most 16 slots: ``ends`` holds one offset per slot.
     enum Slot: Int, CaseIterable {
         case clientName, clientAddr, serverName, serverAddr, verify, cipherBits, authSSF, cnSubject
+        case clientResolve, authType, deliveryMode
 
         /// The slot of a macro name, if it has one (short names compare as two machine words).
         init?(_ name: MacroName) {
@@ -149,6 +153,9 @@ struct HotMacros: Hashable, Sendable {
             case "cipher_bits": self = .cipherBits
             case "auth_ssf": self = .authSSF
             case "cn_subject": self = .cnSubject
+            case "client_resolve": self = .clientResolve
+            case "auth_type": self = .authType
+            case "deliveryMode": self = .deliveryMode
             default: return nil
             }
         }
@@ -163,6 +170,9 @@ struct HotMacros: Hashable, Sendable {
             case .cipherBits: .cipherBits
             case .authSSF: .authSSF
             case .cnSubject: .cnSubject
+            case .clientResolve: .clientResolve
+            case .authType: .authType
+            case .deliveryMode: HotMacros.deliveryModeName
             }
         }
     }
@@ -211,4 +221,7 @@ struct HotMacros: Hashable, Sendable {
     var cipherBits: String? { self[.cipherBits] }
     var authSSF: String? { self[.authSSF] }
     var cnSubject: String? { self[.cnSubject] }
+    var clientResolve: String? { self[.clientResolve] }
+    var authType: String? { self[.authType] }
+    var deliveryMode: String? { self[.deliveryMode] }
 }

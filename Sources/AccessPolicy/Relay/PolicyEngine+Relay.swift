@@ -49,6 +49,7 @@ extension PolicyEngine {
     ///     `{mail_from}` (the MAIL address as given) and everything ``checkMail(_:session:)`` and
     ///     ``checkRelay(_:)`` read.
     public func checkRcpt(_ recipient: String, session: SessionMacros) -> PolicyDecision {
+        if let decision = checkRcptFastPath.decide(recipient, session: session, in: source) { return decision }
         guard let evaluation = run(.checkRcpt, input: Tokenizer.tokenize(recipient), session: session) else {
             return .accept
         }
