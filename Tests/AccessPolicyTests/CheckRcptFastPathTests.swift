@@ -211,14 +211,7 @@ import Testing
             let entries = Self.map(&r, nul: r.chance(20))
             let configuration = Self.configuration(&r)
             let path = directory.appendingPathComponent("m\(round).db").path
-            let db = try GDBMDatabase(path: path, mode: .truncate)
-            for (key, value) in entries { _ = try db.store(value, forKey: key, replace: true) }
-            try db.close()
-            let sources: [(String, any AccessMapSource)] = [
-                ("memory", TemporaryFailureInjectingSource(base: InMemoryAccessMapSource(foldedEntries: entries))),
-                ("snapshot", SnapshotAccessMapSource(AccessMapSnapshot(records: entries.map { ($0.key, $0.value) }))),
-                ("gdbm", try GDBMAccessMapSource(path: path, handleCount: 1)),
-            ]
+            let sources = try Support.threeSources(entries, gdbmPath: path)
             let listing = entries.map {
                 (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
             }

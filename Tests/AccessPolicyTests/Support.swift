@@ -8,6 +8,24 @@ enum Support {
         .deletingLastPathComponent()
     static let fixtures = packageRoot.appendingPathComponent("Fixtures")
 
+    /// One map (folded keys) as the three sources the fast-path tests compare on: in memory (keys containing `tmpf`
+    /// fail temporarily), as a snapshot, and as a GDBM file written at `path`.
+    static func threeSources(
+        _ entries: [[UInt8]: [UInt8]],
+        gdbmPath path: String
+    ) throws -> [(
+        String, any AccessMapSource
+    )] {
+        let db = try GDBMDatabase(path: path, mode: .truncate)
+        for (key, value) in entries { _ = try db.store(value, forKey: key, replace: true) }
+        try db.close()
+        return [
+            ("memory", TemporaryFailureInjectingSource(base: InMemoryAccessMapSource(foldedEntries: entries))),
+            ("snapshot", SnapshotAccessMapSource(AccessMapSnapshot(records: entries.map { ($0.key, $0.value) }))),
+            ("gdbm", try GDBMAccessMapSource(path: path, handleCount: 1)),
+        ]
+    }
+
     /// A fresh directory removed by the caller.
     static func makeDirectory(_ prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
