@@ -8,14 +8,12 @@ enum Support {
         .deletingLastPathComponent()
     static let fixtures = packageRoot.appendingPathComponent("Fixtures")
 
+    /// A map source and its label in test messages.
+    typealias NamedSource = (label: String, source: any AccessMapSource)
+
     /// One map (folded keys) as the three sources the fast-path tests compare on: in memory (keys containing `tmpf`
     /// fail temporarily), as a snapshot, and as a GDBM file written at `path`.
-    static func threeSources(
-        _ entries: [[UInt8]: [UInt8]],
-        gdbmPath path: String
-    ) throws -> [(
-        String, any AccessMapSource
-    )] {
+    static func threeSources(_ entries: [[UInt8]: [UInt8]], gdbmPath path: String) throws -> [NamedSource] {
         let db = try GDBMDatabase(path: path, mode: .truncate)
         for (key, value) in entries { _ = try db.store(value, forKey: key, replace: true) }
         try db.close()
