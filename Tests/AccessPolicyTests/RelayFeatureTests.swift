@@ -116,6 +116,31 @@ struct RelayFeatureTests {
         #expect(RelayScript.run(Array(script)) == [Self.d, Self.d, Self.d])
     }
 
+    /// relaytofulladdress: a `To:user@` entry relays `user@any.domain` but not `user+detail@any.domain` (no `+*`
+    /// or detail-less retry in that search), while `To:user+detail@` relays that detail only. Recorded with
+    /// `sendmail -bt` 8.17.1.9 on a cf with `FEATURE(access_db, relaytofulladdress)` (2026-11-22), client
+    /// 192.0.2.9 / mx.example.org: RELAY, denied, RELAY, denied, denied.
+    @Test("relaytofulladdress: To:user@ does not cover user+detail@ (as sendmail)")
+    func fullAddressLocalPartWithoutDetail() {
+        var configuration = PolicyConfiguration()
+        configuration.relay.relayToFullAddress = true
+        let source = InMemoryAccessMapSource(["To:joe@": "RELAY", "To:ann+x@": "RELAY"])
+        let engine = PolicyEngine(configuration: configuration, source: source)
+        var session = SessionMacros()
+        session[.clientName] = "mx.example.org"
+        session[.clientAddr] = "192.0.2.9"
+        let denied = PolicyDecision.reject(SMTPReply(code: 550, enhancedStatus: "5.7.1", text: "Relaying denied"))
+        let expected: [(String, PolicyDecision)] = [
+            ("<joe@other.example>", .relay), ("<joe+x@other.example>", denied), ("<ann+x@other.example>", .relay),
+            ("<ann+y@other.example>", denied), ("<bob@other.example>", denied),
+        ]
+        for (recipient, decision) in expected {
+            #expect(engine.checkRcpt(recipient, session: session) == decision, "\(recipient)")
+            let general = engine.run(.checkRcpt, input: Tokenizer.tokenize(recipient), session: session)
+            #expect(general.map { PolicyDecision($0.result) } == decision, "\(recipient) (general engine)")
+        }
+    }
+
     /// No address form that is denied in the baseline becomes relayed by another tested configuration unless
     /// that configuration names its destination.
     @Test("relay tricks stay denied under every feature combination", arguments: [false, true])
