@@ -83,7 +83,7 @@ struct TLSPeerFastPath: Sendable {
             if let word = verifyWord, Self.isHandshakeFailure(word) { return nil }
             guard let shape = HostShape(nameBytes), Self.isPlainAddress(addressBytes) else { return nil }
 
-            var key = KeyBuilder(area: keyArea, prefix: peer.prefix, partsFolded: true)
+            var key = KeyBuilder(area: keyArea, prefix: peer.prefix)
             let found: Found
             switch chain(&key, shape: shape, name: nameBytes, address: addressBytes, source: source) {
             case .found(let value): found = value
@@ -614,32 +614,22 @@ struct TLSPeerFastPath: Sendable {
     }
 
     /// Copies a macro value into a scratch area, ASCII upper case folded to lower case when `folding` (key parts:
-    /// the keys are then built by plain copies, see ``KeyBuilder/init(area:prefix:partsFolded:)``); `nil` when it
-    /// does not fit.
+    /// the keys are then built by plain copies, see ``KeyBuilder``); `nil` when it does not fit.
     static func copy(
         _ text: String,
         into area: UnsafeMutableRawBufferPointer,
         folding: Bool = false
     ) -> UnsafeRawBufferPointer? {
+        if let copied = text.utf8.withContiguousStorageIfAvailable({
+            copy(UnsafeRawBufferPointer($0), into: area, folding: folding)
+        }) {
+            return copied
+        }
+        // A string without contiguous UTF-8 (bridged): byte by byte.
         let n = text.utf8.count
         guard n <= area.count else { return nil }
-        guard n > 0 else { return UnsafeRawBufferPointer(rebasing: area[0..<0]) }
         let out = area.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
-            if folding {
-                for i in 0..<n { out[i] = KeyBuilder.folded(bytes[i]) }
-            } else {
-                area.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-            }
-            return true
-        }
-        if copied == nil {
-            var i = 0
-            for byte in text.utf8 {
-                out[i] = folding ? KeyBuilder.folded(byte) : byte
-                i += 1
-            }
-        }
+        for (i, byte) in text.utf8.enumerated() { out[i] = folding ? KeyBuilder.folded(byte) : byte }
         return UnsafeRawBufferPointer(rebasing: area[0..<n])
     }
 }
@@ -679,21 +669,18 @@ struct FoldedWords: Sendable {
     }
 }
 
-/// Builds `tag:` + parts in a scratch area, folded to lower case.
+/// Builds `tag:` + parts in a scratch area. The parts come folded to lower case already (the fast paths fold each
+/// macro once while copying it, ``TLSPeerFastPath/copy(_:into:folding:)``), so a key is built by plain copies.
 struct KeyBuilder {
     let area: UnsafeMutableRawBufferPointer
     let prefixLength: Int
-    /// The parts come folded already (``TLSPeerFastPath/copy(_:into:folding:)``): keys are built by plain copies.
-    let partsFolded: Bool
 
     /// - Parameters:
     ///   - area: Where keys are built.
     ///   - prefix: `tag:`, lower case.
-    ///   - partsFolded: Every part handed to `build` is folded already (else each key folds its parts).
-    init(area: UnsafeMutableRawBufferPointer, prefix: StaticString, partsFolded: Bool = false) {
+    init(area: UnsafeMutableRawBufferPointer, prefix: StaticString) {
         self.area = area
         prefixLength = prefix.utf8CodeUnitCount
-        self.partsFolded = partsFolded
         area.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: prefixLength)
     }
 
@@ -731,15 +718,9 @@ struct KeyBuilder {
         let total = prefixLength + first.count + second.count + third.count
         guard total <= area.count else { return nil }
         var out = area.baseAddress!.assumingMemoryBound(to: UInt8.self) + prefixLength
-        if partsFolded {
-            Self.copy(first, to: &out)
-            Self.copy(second, to: &out)
-            Self.copy(third, to: &out)
-        } else {
-            Self.copyFolded(first, to: &out)
-            Self.copyFolded(second, to: &out)
-            Self.copyFolded(third, to: &out)
-        }
+        Self.copy(first, to: &out)
+        Self.copy(second, to: &out)
+        Self.copy(third, to: &out)
         return UnsafeRawBufferPointer(start: area.baseAddress, count: total)
     }
 
@@ -747,16 +728,6 @@ struct KeyBuilder {
     private static func copy(_ part: UnsafeRawBufferPointer, to out: inout UnsafeMutablePointer<UInt8>) {
         guard let base = part.baseAddress else { return }
         out.update(from: base.assumingMemoryBound(to: UInt8.self), count: part.count)
-        out += part.count
-    }
-
-    @inline(__always)
-    private static func copyFolded(_ part: UnsafeRawBufferPointer, to out: inout UnsafeMutablePointer<UInt8>) {
-        guard part.count > 0 else { return }
-        let input = part.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        for i in 0..<part.count {
-            out[i] = folded(input[i])
-        }
         out += part.count
     }
 }

@@ -51,7 +51,7 @@ extension TLSPeerFastPath {
                 let star = UnsafeRawBufferPointer(rebasing: constants[0..<3])
                 let atSign = UnsafeRawBufferPointer(rebasing: constants[2..<3])
                 let plus = local.firstIndex(of: UInt8(ascii: "+"))
-                var key = KeyBuilder(area: keyArea, prefix: Self.recipientPrefix, partsFolded: true)
+                var key = KeyBuilder(area: keyArea, prefix: Self.recipientPrefix)
                 let outcome = recipientSearch(
                     &key,
                     address: address,

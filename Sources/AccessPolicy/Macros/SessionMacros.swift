@@ -215,11 +215,7 @@ struct HotMacros: Hashable, Sendable {
 
     var clientName: String? { self[.clientName] }
     var clientAddr: String? { self[.clientAddr] }
-    var serverName: String? { self[.serverName] }
-    var serverAddr: String? { self[.serverAddr] }
     var verify: String? { self[.verify] }
-    var cipherBits: String? { self[.cipherBits] }
-    var authSSF: String? { self[.authSSF] }
     var cnSubject: String? { self[.cnSubject] }
     var clientResolve: String? { self[.clientResolve] }
     var authType: String? { self[.authType] }
