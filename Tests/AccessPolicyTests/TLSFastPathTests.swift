@@ -346,3 +346,54 @@ extension TLSFastPathTests {
         #expect(!FoldedWords([String(repeating: "x", count: 17)]).isComplete)
     }
 }
+
+extension TLSFastPathTests {
+    /// Names and addresses are scanned once with their separators' offsets kept in a fixed area: up to 64 dots the
+    /// fast path walks every parent; more dots, or a value over 255 bytes, hand the decision to the general engine,
+    /// which reaches the same answer.
+    @Test func manyLabelsAndLongValues() {
+        let source = Support.memoryMap(
+            """
+            TLS_Clt:example VERIFY
+            TLS_Srv:b.example ENCR:64
+            TLS_Clt:10.1 PERM+VERIFY
+            """
+        )
+        let engine = PolicyEngine(source: source)
+        func session(_ name: String, _ address: String = "192.0.2.1") -> SessionMacros {
+            SessionMacros([.clientName: name, .clientAddr: address, .verify: "NO", .cipherBits: "256"])
+        }
+        let refusal = TLSPolicyDecision.reject(SMTPReply(errorHost: "4.7.0", text: "454 not authenticated"))
+        for labels in [1, 2, 63, 64, 65, 100] {
+            let name = String(repeating: "a.", count: labels) + "example"
+            let s = session(name)
+            let fast = engine.tlsPeerFastPath.decide(s, peer: TLSPeerFastPath.client, in: source)
+            #expect(fast == (labels <= 64 ? refusal : nil), "\(labels) dots")
+            #expect(engine.tlsClient(s) == refusal, "\(labels) dots")
+            #expect(TLSFastPathTests.general(engine, s, server: false) == refusal, "\(labels) dots")
+        }
+        // The address's prefixes: `10.1` is found after 10.1.2.3 and 10.1.2 miss.
+        let byAddress = session("host.other", "10.1.2.3")
+        let permanent = TLSPolicyDecision.reject(SMTPReply(errorHost: "5.7.0", text: "503 not authenticated"))
+        #expect(engine.tlsPeerFastPath.decide(byAddress, peer: TLSPeerFastPath.client, in: source) == permanent)
+        // Over 255 bytes: the general engine.
+        let long = session(String(repeating: "b", count: 250) + ".example")
+        #expect(engine.tlsPeerFastPath.decide(long, peer: TLSPeerFastPath.client, in: source) == nil)
+        #expect(engine.tlsClient(long) == refusal)
+        // Bracketed literals lose their last part inside the brackets.
+        let literal = session("[10.1.7.7]", "192.0.2.1")
+        let byLiteral = TLSPolicyDecision.accept  // [10.1.7.7], [10.1.7], [10.1], [10] are not keys; the address misses
+        #expect(engine.tlsPeerFastPath.decide(literal, peer: TLSPeerFastPath.client, in: source) == byLiteral)
+        #expect(TLSFastPathTests.general(engine, literal, server: false) == byLiteral)
+        // tls_rcpt: a recipient domain with many labels.
+        let rcptSource = Support.memoryMap("TLS_Rcpt:example VERIFY")
+        let rcptEngine = PolicyEngine(source: rcptSource)
+        let server = SessionMacros([.serverName: "mx.example", .serverAddr: "192.0.2.2", .verify: "NO"])
+        for labels in [1, 40] {
+            let recipient = "joe@" + String(repeating: "x.", count: labels) + "example"
+            let fast = rcptEngine.tlsPeerFastPath.decideRecipient(recipient, session: server, in: rcptSource)
+            #expect(fast == rcptEngine.tlsRecipient(recipient, session: server))
+            #expect(fast != nil && fast != .accept, "\(labels) labels")
+        }
+    }
+}

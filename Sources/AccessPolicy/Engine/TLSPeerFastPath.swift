@@ -21,6 +21,8 @@ struct TLSPeerFastPath: Sendable {
     private let tlsWords: FoldedWords
     /// Class `TlsVerified`, folded.
     private let verifiedWords: FoldedWords
+    /// The `{verify}` words of a failed handshake (``RulesetEvaluator/handshakeFailureMessages``), folded.
+    let handshakeFailureWords = FoldedWords(RulesetEvaluator.handshakeFailureMessages.map(\.0))
     /// Reply code and status without `PERM+`/`TEMP+` (TLS_PERM_ERR).
     private let permanentByDefault: Bool
     private let lookupDotDomain: Bool
@@ -34,7 +36,7 @@ struct TLSPeerFastPath: Sendable {
     init(configuration: PolicyConfiguration) {
         tlsWords = FoldedWords(configuration.members(of: "Tls").words)
         verifiedWords = FoldedWords(configuration.members(of: "TlsVerified").words)
-        enabled = tlsWords.isComplete && verifiedWords.isComplete
+        enabled = tlsWords.isComplete && verifiedWords.isComplete && handshakeFailureWords.isComplete
         permanentByDefault = configuration.features.tlsPermanentErrors
         lookupDotDomain = configuration.features.accessLookup.contains(.lookupDotDomain)
         skip = configuration.features.accessLookup.contains(.skip)
@@ -64,28 +66,35 @@ struct TLSPeerFastPath: Sendable {
     /// The decision on a pinned source, or `nil` when the general engine must answer.
     func decide(_ session: SessionMacros, peer: Peer, source: any AccessMapSource) -> TLSPolicyDecision? {
         guard enabled else { return nil }
-        // One stack buffer: the folded key being built, then the name and the address as given.
+        // One stack buffer: the folded key being built, the name and the address folded (with their separators'
+        // offsets), and `{verify}` as given.
         // 1 KiB: stack memory (withUnsafeTemporaryAllocation allocates on the stack up to this size).
         return withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { buffer in
-            let keyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<448])
-            let nameArea = UnsafeMutableRawBufferPointer(rebasing: buffer[448..<704])
-            let addressArea = UnsafeMutableRawBufferPointer(rebasing: buffer[704..<960])
-            let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
-            guard let nameBytes = Self.copy(session.hot, peer.name, into: nameArea, folding: true),
-                let addressBytes = Self.copy(session.hot, peer.address, into: addressArea, folding: true),
-                let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea),
-                nameBytes.count <= Self.maximumMacro, addressBytes.count <= Self.maximumMacro
+            let keyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<320])
+            let nameArea = UnsafeMutableRawBufferPointer(rebasing: buffer[320..<576])
+            let addressArea = UnsafeMutableRawBufferPointer(rebasing: buffer[576..<832])
+            let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[832..<896])
+            let nameDots = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
+            let addressSeparators = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
+            // Each value is read, folded, copied and checked in one pass (``scanHost(_:to:offsets:)``).
+            guard
+                let name = session.hot.withBytes(peer.name, {
+                    Self.scanHost($0, to: nameArea, offsets: nameDots)
+                }),
+                let address = session.hot.withBytes(peer.address, {
+                    Self.scanAddress($0, to: addressArea, offsets: addressSeparators)
+                }),
+                let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea)
             else { return nil }
             // `{verify}`: empty or one word.
             let verifyWord: UnsafeRawBufferPointer? = verifyBytes.isEmpty ? nil : verifyBytes
             guard verifyBytes.allSatisfy(Self.isWordByte) else { return nil }
             // A handshake failure refuses whatever the map says: its text comes from the general engine.
-            if let word = verifyWord, Self.isHandshakeFailure(word) { return nil }
-            guard let shape = HostShape(nameBytes), Self.isPlainAddress(addressBytes) else { return nil }
+            if let word = verifyWord, handshakeFailureWords.contains(word) { return nil }
 
             var key = KeyBuilder(area: keyArea, prefix: peer.prefix)
             let found: Found
-            switch chain(&key, shape: shape, name: nameBytes, address: addressBytes, source: source) {
+            switch chain(&key, name: name, address: address, source: source) {
             case .found(let value): found = value
             case .notFound: return .accept
             case .giveUp: return nil
@@ -107,27 +116,25 @@ struct TLSPeerFastPath: Sendable {
     /// D on the name, A on the address, the bare tag: the first hit.
     private func chain(
         _ key: inout KeyBuilder,
-        shape: HostShape,
-        name: UnsafeRawBufferPointer,
-        address: UnsafeRawBufferPointer,
+        name: Scanned,
+        address: Scanned,
         source: any AccessMapSource
     ) -> Lookup {
-        let domain = domainSearch(&key, shape: shape, name: name, source: source)
+        let domain = domainSearch(&key, host: name, source: source)
         guard case .notFound = domain else { return domain }
-        // A: the address and its shorter prefixes.
-        var end = address.count
+        // A: the address, then its prefixes up to each `.` or `:`, the longest first.
+        var k = address.separatorCount
         while true {
-            switch lookup(&key, UnsafeRawBufferPointer(rebasing: address[0..<end]), source) {
+            let end = k == address.separatorCount ? address.bytes.count : address.separator(k)
+            switch lookup(&key, UnsafeRawBufferPointer(rebasing: address.bytes[0..<end]), source) {
             case .found(let value):
                 if skip && value.isSkip { return lookup(&key, Self.empty, source) }
                 return .found(value)
             case .giveUp: return .giveUp
             case .notFound: break
             }
-            var i = end - 1
-            while i > 0 && address[i] != UInt8(ascii: ".") && address[i] != UInt8(ascii: ":") { i -= 1 }
-            guard i > 0 else { break }
-            end = i
+            guard k > 0 else { break }
+            k -= 1
         }
         // The bare tag.
         return lookup(&key, Self.empty, source)
@@ -137,37 +144,34 @@ struct TLSPeerFastPath: Sendable {
 
     /// D: the name and its parents (a bracketed literal loses its last part inside the brackets), each followed by
     /// `.parent` with `lookupdotdomain`; a `SKIP` hit with `skip` ends the search as not found.
-    func domainSearch(
-        _ key: inout KeyBuilder,
-        shape: HostShape,
-        name: UnsafeRawBufferPointer,
-        source: any AccessMapSource
-    ) -> Lookup {
-        var end = name.count - 1  // bracketed: the key is name[0..<end] + `]`
-        var start = 0  // plain: the key is name[start...]
+    func domainSearch(_ key: inout KeyBuilder, host: Scanned, source: any AccessMapSource) -> Lookup {
+        let name = host.bytes
+        let dots = host.separatorCount
+        // Plain: the key is name[start...], start after dot k - 1. Bracketed: the key is name[0..<end] + `]`, end
+        // at dot k (the whole literal first).
+        var k = host.shape == .plain ? 0 : dots
         while true {
             var result: Lookup
-            switch shape {
-            case .plain: result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[start...]), source)
+            switch host.shape {
+            case .plain:
+                let start = k == 0 ? 0 : host.separator(k - 1) + 1
+                result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[start...]), source)
+                // `.parent`: from the first dot of this key.
+                if case .notFound = result, lookupDotDomain, k < dots {
+                    result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[host.separator(k)...]), source)
+                }
             case .bracketed:
+                let end = k == dots ? name.count - 1 : host.separator(k)
                 result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[0..<end]), closeBracket: true, source)
-            }
-            if case .notFound = result, lookupDotDomain {
-                // `.parent`: from the first dot of this key (one with something on both sides).
-                switch shape {
-                case .plain:
-                    if let dot = Self.firstDot(name, start..<name.count) {
-                        result = lookup(&key, UnsafeRawBufferPointer(rebasing: name[dot...]), source)
-                    }
-                case .bracketed:
-                    if let dot = Self.firstDot(name, 1..<end) {
-                        result = lookup(
-                            &key,
-                            UnsafeRawBufferPointer(rebasing: name[dot..<end]),
-                            closeBracket: true,
-                            source
-                        )
-                    }
+                // `.parent`: from the literal's first dot, when one is left.
+                if case .notFound = result, lookupDotDomain, k > 0 {
+                    let dot = host.separator(0)
+                    result = lookup(
+                        &key,
+                        UnsafeRawBufferPointer(rebasing: name[dot..<end]),
+                        closeBracket: true,
+                        source
+                    )
                 }
             }
             switch result {
@@ -177,13 +181,13 @@ struct TLSPeerFastPath: Sendable {
             case .giveUp: return .giveUp
             case .notFound: break
             }
-            switch shape {
+            switch host.shape {
             case .plain:
-                guard let dot = Self.firstDot(name, start..<name.count) else { return .notFound }
-                start = dot + 1
+                guard k < dots else { return .notFound }
+                k += 1
             case .bracketed:
-                guard let dot = Self.lastDot(name, 1..<end) else { return .notFound }
-                end = dot
+                guard k > 0 else { return .notFound }
+                k -= 1
             }
         }
     }
@@ -293,15 +297,16 @@ struct TLSPeerFastPath: Sendable {
         status: String,
         found: Found
     ) -> TLSPolicyDecision? {
+        // The texts are literals: the reply allocates nothing.
         let reason: String
         if let verify {
             guard let known = RulesetEvaluator.verifyFailureWords.first(where: { Self.equalFolded(verify, $0.0) })
             else { return nil }  // "authentication failure" + the extensions: general engine
             reason = known.1
         } else {
-            reason = " authentication required"
+            reason = RulesetEvaluator.verificationRequired
         }
-        return .reject(SMTPReply(code: code, enhancedStatus: status, text: String(reason.dropFirst())))
+        return .reject(SMTPReply(code: code, enhancedStatus: status, text: reason))
     }
 
     // MARK: - Reading values in place
@@ -482,54 +487,99 @@ struct TLSPeerFastPath: Sendable {
 
     /// `label(.label)*`: no empty label.
     static func isDottedLabels(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        isSeparatedWords(bytes, separators: dotClass)
+        isSeparatedWords(bytes, separators: .dot)
     }
 
-    /// `label((.|:)label)*`: a dotted IPv4 address or an `IPv6:` address without `::`.
-    static func isPlainAddress(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        isSeparatedWords(bytes, separators: dotClass | colonClass)
+    /// Runs of word characters separated by single separator bytes (any of `separators`), neither first nor last
+    /// (``ByteLanes/scan(_:count:into:separators:offsets:base:capacity:)``, eight bytes at a time).
+    static func isSeparatedWords(_ bytes: UnsafeRawBufferPointer, separators: ByteLanes.Separators) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        return ByteLanes.scan(base, count: bytes.count, into: nil, separators: separators) != nil
     }
 
-    /// Byte classes for ``isSeparatedWords(_:separators:)``: ``wordClass`` for letters, digits, `-` and `_`, or one
-    /// separator bit.
-    static let byteClasses: [UInt8] = (0..<256).map { value in
-        let byte = UInt8(value)
-        if isWordByte(byte) { return wordClass }
-        switch byte {
-        case UInt8(ascii: "."): return dotClass
-        case UInt8(ascii: ":"): return colonClass
-        case UInt8(ascii: "+"): return plusClass
-        default: return 0
+    /// A macro value copied into scratch memory, folded to lower case, checked, with the offsets of its
+    /// separators (the dots of a host name; the dots and colons of an address).
+    struct Scanned {
+        /// The folded bytes.
+        var bytes: UnsafeRawBufferPointer
+        var shape: HostShape
+        /// Offsets of the separators in ``bytes``, in order.
+        var separators: UnsafePointer<UInt8>
+        var separatorCount: Int
+
+        @inline(__always)
+        func separator(_ k: Int) -> Int { Int(separators[k]) }
+    }
+
+    /// A plain host name or bracketed literal (``HostShape``), copied folded into `area` with the offsets of its
+    /// dots in `offsets`, in one pass; `nil` when it is anything else, longer than ``maximumMacro`` bytes, or
+    /// has more dots than `offsets` holds.
+    static func scanHost(
+        _ input: UnsafeRawBufferPointer,
+        to area: UnsafeMutableRawBufferPointer,
+        offsets: UnsafeMutableRawBufferPointer
+    ) -> Scanned? {
+        let n = input.count
+        guard n > 0, n <= maximumMacro, n <= area.count, offsets.count > 0 else { return nil }
+        let from = input.baseAddress!
+        let to = area.baseAddress!
+        let dots = offsets.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let shape: HostShape
+        let count: Int?
+        if input[0] == UInt8(ascii: "[") {
+            guard n >= 3, input[n - 1] == UInt8(ascii: "]") else { return nil }
+            area[0] = input[0]
+            area[n - 1] = input[n - 1]
+            shape = .bracketed
+            count = ByteLanes.scan(
+                from + 1,
+                count: n - 2,
+                into: to + 1,
+                separators: .dot,
+                offsets: dots,
+                base: 1,
+                capacity: offsets.count
+            )
+        } else {
+            shape = .plain
+            count = ByteLanes.scan(from, count: n, into: to, separators: .dot, offsets: dots, capacity: offsets.count)
         }
-    }
-    static let wordClass: UInt8 = 1
-    static let dotClass: UInt8 = 2
-    static let colonClass: UInt8 = 4
-    static let plusClass: UInt8 = 8
-
-    /// Runs of word characters separated by single separator bytes (any of the `separators` classes), neither
-    /// first nor last.
-    ///
-    /// One table look-up per byte and no branch on the byte: where the separators fall differs from name to name,
-    /// and a branch per separator was mispredicted often enough to cost more than the rest of the check.
-    static func isSeparatedWords(_ bytes: UnsafeRawBufferPointer, separators: UInt8) -> Bool {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
-        return byteClasses.withUnsafeBufferPointer { table in
-            var bad: UInt8 = 0
-            var previousSeparator: UInt8 = 1
-            for i in 0..<bytes.count {
-                let byteClass = table[Int(base[i])]
-                let separator = ((byteClass & separators) &+ 0x7F) >> 7  // 1 when any separator bit is set
-                // A byte that is neither, or a separator right after a separator (or at the start).
-                bad |= ((separator | (byteClass & wordClass)) ^ 1) | (separator & previousSeparator)
-                previousSeparator = separator
-            }
-            return bad | previousSeparator == 0
-        }
+        guard let count else { return nil }
+        return Scanned(
+            bytes: UnsafeRawBufferPointer(rebasing: area[0..<n]),
+            shape: shape,
+            separators: UnsafePointer(dots),
+            separatorCount: count
+        )
     }
 
-    static func isHandshakeFailure(_ word: UnsafeRawBufferPointer) -> Bool {
-        RulesetEvaluator.handshakeFailureMessages.contains { equalFolded(word, $0.0) }
+    /// A plain address — `label((.|:)label)*`: a dotted IPv4 address or an `IPv6:` address without `::` —
+    /// copied folded into `area` with the offsets of its dots and colons in `offsets`, in one pass; `nil` otherwise
+    /// (see ``scanHost(_:to:offsets:)``).
+    static func scanAddress(
+        _ input: UnsafeRawBufferPointer,
+        to area: UnsafeMutableRawBufferPointer,
+        offsets: UnsafeMutableRawBufferPointer
+    ) -> Scanned? {
+        let n = input.count
+        guard n > 0, n <= maximumMacro, n <= area.count, offsets.count > 0 else { return nil }
+        let separators = offsets.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        guard
+            let count = ByteLanes.scan(
+                input.baseAddress!,
+                count: n,
+                into: area.baseAddress!,
+                separators: [.dot, .colon],
+                offsets: separators,
+                capacity: offsets.count
+            )
+        else { return nil }
+        return Scanned(
+            bytes: UnsafeRawBufferPointer(rebasing: area[0..<n]),
+            shape: .plain,
+            separators: UnsafePointer(separators),
+            separatorCount: count
+        )
     }
 
     /// A number macro: `.some(nil)` when empty (or unset), the value when only digits, `nil` otherwise.

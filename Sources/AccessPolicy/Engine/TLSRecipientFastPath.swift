@@ -28,7 +28,8 @@ extension TLSPeerFastPath {
                 let keyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<640])
                 let recipientArea = UnsafeMutableRawBufferPointer(rebasing: buffer[640..<896])
                 let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
-                let constants = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
+                let constants = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<964])
+                let domainDots = UnsafeMutableRawBufferPointer(rebasing: buffer[964..<1024])
                 guard var address = Self.copy(recipient, into: recipientArea, folding: true),
                     let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea), verifyBytes.count <= 63,
                     verifyBytes.allSatisfy(Self.isWordByte)
@@ -43,8 +44,14 @@ extension TLSPeerFastPath {
                 var end = address.count
                 if end > at + 2 && address[end - 1] == UInt8(ascii: ".") { end -= 1 }  // one trailing dot
                 let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
+                // The domain is folded already: scanned in place, for its shape and dots.
+                let domainBytes = UnsafeRawBufferPointer(rebasing: address[(at + 1)..<end])
                 guard Self.isPlainLocalPart(local),
-                    let shape = HostShape(UnsafeRawBufferPointer(rebasing: address[(at + 1)..<end]))
+                    let domain = Self.scanHost(
+                        domainBytes,
+                        to: UnsafeMutableRawBufferPointer(mutating: domainBytes),
+                        offsets: domainDots
+                    )
                 else { return nil }
                 // "+*@" and "@" for the keys with a wildcard detail.
                 constants.copyBytes(from: "+*@".utf8)
@@ -58,7 +65,7 @@ extension TLSPeerFastPath {
                     at: at,
                     end: end,
                     plus: plus,
-                    shape: shape,
+                    domain: domain,
                     star: star,
                     atSign: atSign,
                     source: pinned
@@ -69,7 +76,7 @@ extension TLSPeerFastPath {
                 case .found(let value):
                     let verifyWord: UnsafeRawBufferPointer? = verifyBytes.isEmpty ? nil : verifyBytes
                     // A handshake failure refuses whatever the requirement: its text comes from the general engine.
-                    if let word = verifyWord, Self.isHandshakeFailure(word) { return nil }
+                    if let word = verifyWord, handshakeFailureWords.contains(word) { return nil }
                     return judge(value, verify: verifyWord, session: session, peerName: .serverName)
                 }
             }
@@ -85,7 +92,7 @@ extension TLSPeerFastPath {
         at: Int,
         end: Int,
         plus: Int?,
-        shape: HostShape,
+        domain host: Scanned,
         star: UnsafeRawBufferPointer,
         atSign: UnsafeRawBufferPointer,
         source: any AccessMapSource
@@ -113,7 +120,7 @@ extension TLSPeerFastPath {
         }
         guard case .notFound = result else { return result }
         // D: the domain and its parents.
-        result = domainSearch(&key, shape: shape, name: domain, source: source)
+        result = domainSearch(&key, host: host, source: source)
         guard case .notFound = result else { return result }
         // E: the bare tag.
         return ask(none, none, none)
@@ -121,6 +128,6 @@ extension TLSPeerFastPath {
 
     /// Word characters in pieces separated by single `.` or `+`, neither first nor last.
     static func isPlainLocalPart(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        isSeparatedWords(bytes, separators: dotClass | plusClass)
+        isSeparatedWords(bytes, separators: [.dot, .plus])
     }
 }

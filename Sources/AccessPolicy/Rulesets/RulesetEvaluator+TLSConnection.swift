@@ -89,7 +89,7 @@ extension RulesetEvaluator {
         let reason: String
         let n = verify.count
         if n == 0 || verify[n - 1] == Workspace.close {
-            reason = " authentication required"
+            reason = Self.verificationRequired
         } else if n == 1 || verify[n - 2] == Workspace.close,
             let word = Self.verifyFailureWords.first(where: { verify[n - 1].matches($0.0) })
         {
@@ -98,7 +98,7 @@ extension RulesetEvaluator {
             // sendmail's text shows the requirement's extension list here, not the {verify} value.
             return .error(host: status, text: code + [Workspace.quoted(" authentication failure ")] + extensions)
         }
-        return .error(host: status, text: code + [Workspace.quoted(reason)])
+        return .error(host: status, text: code + [Workspace.quoted(" " + reason)])
     }
 
     /// `{verify}` values that fail regardless of the requirement, and their reply texts.
@@ -110,10 +110,14 @@ extension RulesetEvaluator {
     static let status570 = Tokenizer.tokenize("5.7.0")
     static let status470 = Tokenizer.tokenize("4.7.0")
 
+    /// `{verify}` words that fail a `VERIFY` requirement, and their reply texts (literals: a reply made from one
+    /// allocates nothing).
     static let verifyFailureWords: [(String, String)] = [
-        ("FAIL", " authentication failed"), ("NO", " not authenticated"), ("NOT", " no authentication requested"),
-        ("NONE", " other side does not support STARTTLS"), ("CLEAR", " STARTTLS disabled locally"),
+        ("FAIL", "authentication failed"), ("NO", "not authenticated"), ("NOT", "no authentication requested"),
+        ("NONE", "other side does not support STARTTLS"), ("CLEAR", "STARTTLS disabled locally"),
     ]
+    /// The reply text for a `VERIFY` requirement and an empty `{verify}`.
+    static let verificationRequired = "authentication required"
 
     /// TLS_req on the flattened workspace `<ext1> <ext2> …`: each group in turn; the first failure is the result.
     ///

@@ -1,0 +1,127 @@
+import Testing
+
+@testable import AccessPolicy
+
+/// The eight-bytes-at-a-time scanner against a byte-at-a-time reference.
+@Suite struct ByteLanesTests {
+    static func isWord(_ b: UInt8) -> Bool {
+        (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F
+    }
+
+    static func isSeparator(_ b: UInt8, _ separators: ByteLanes.Separators) -> Bool {
+        (separators.contains(.dot) && b == UInt8(ascii: "."))
+            || (separators.contains(.colon) && b == UInt8(ascii: ":"))
+            || (separators.contains(.plus) && b == UInt8(ascii: "+"))
+    }
+
+    /// The reference: the separators' offsets when the bytes are separated words, else `nil`.
+    static func reference(_ bytes: [UInt8], _ separators: ByteLanes.Separators) -> [Int]? {
+        guard !bytes.isEmpty else { return nil }
+        var offsets: [Int] = []
+        var previousSeparator = true
+        for (i, b) in bytes.enumerated() {
+            if isSeparator(b, separators) {
+                if previousSeparator { return nil }
+                offsets.append(i)
+                previousSeparator = true
+            } else if isWord(b) {
+                previousSeparator = false
+            } else {
+                return nil
+            }
+        }
+        return previousSeparator ? nil : offsets
+    }
+
+    static func folded(_ bytes: [UInt8]) -> [UInt8] { bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } }
+
+    /// Runs the scanner with output and offsets, and without either; checks both against the reference.
+    static func check(_ bytes: [UInt8], _ separators: ByteLanes.Separators, capacity: Int = 64, base: Int = 0) {
+        let expected = reference(bytes, separators)
+        var output = [UInt8](repeating: 0xEE, count: bytes.count + 16)
+        var offsets = [UInt8](repeating: 0, count: capacity)
+        let count = bytes.withUnsafeBytes { input in
+            output.withUnsafeMutableBytes { out in
+                offsets.withUnsafeMutableBufferPointer { off in
+                    ByteLanes.scan(
+                        input.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!,
+                        count: bytes.count,
+                        into: out.baseAddress!,
+                        separators: separators,
+                        offsets: off.baseAddress!,
+                        base: base,
+                        capacity: capacity
+                    )
+                }
+            }
+        }
+        let bare = bytes.withUnsafeBytes { input in
+            ByteLanes.scan(
+                input.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!,
+                count: bytes.count,
+                into: nil,
+                separators: separators
+            )
+        }
+        #expect(bare == expected?.count, "\(bytes) \(separators.rawValue)")
+        if let expected, expected.count <= capacity {
+            #expect(count == expected.count, "\(bytes) \(separators.rawValue)")
+            #expect(offsets.prefix(expected.count).map { Int($0) - base } == expected, "\(bytes)")
+            #expect(Array(output.prefix(bytes.count)) == folded(bytes), "\(bytes)")
+            #expect(output.dropFirst(bytes.count).allSatisfy { $0 == 0xEE }, "no write past the end: \(bytes)")
+        } else {
+            #expect(count == nil, "\(bytes) \(separators.rawValue) capacity \(capacity)")
+        }
+    }
+
+    static let allSeparatorSets: [ByteLanes.Separators] = [[], .dot, [.dot, .colon], [.dot, .plus], .plus]
+
+    /// Every byte value at every position of the first two words, in an otherwise plain name.
+    @Test func everyByteAtEveryPosition() {
+        for length in [1, 2, 7, 8, 9, 15, 16, 17] {
+            for position in 0..<length {
+                for value in UInt8.min...UInt8.max {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = value
+                    for separators in Self.allSeparatorSets { Self.check(bytes, separators) }
+                }
+            }
+        }
+    }
+
+    /// Two separators in a row, a separator first or last, at every position: across a word boundary too.
+    @Test func separatorsInARowAtEveryPosition() {
+        for length in 2...25 {
+            for position in 0..<(length - 1) {
+                var bytes = [UInt8](repeating: UInt8(ascii: "b"), count: length)
+                bytes[position] = UInt8(ascii: ".")
+                bytes[position + 1] = UInt8(ascii: ".")
+                Self.check(bytes, .dot)
+                #expect(Self.reference(bytes, .dot) == nil)
+                bytes[position + 1] = UInt8(ascii: "b")
+                Self.check(bytes, .dot)
+                #expect((Self.reference(bytes, .dot) == nil) == (position == 0))
+            }
+            var last = [UInt8](repeating: UInt8(ascii: "b"), count: length)
+            last[length - 1] = UInt8(ascii: ".")
+            Self.check(last, .dot)
+        }
+    }
+
+    /// Random mixes of the bytes that matter, lengths 0 to 40, with the offsets' base and a small capacity.
+    @Test func randomStrings() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array("aZz09-_.:+.@[]/`{ ".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xFF, 0x40, 0x5B, 0x2F, 0x3A]
+        for _ in 0..<40_000 {
+            let length = Int.random(in: 0...40, using: &generator)
+            // Mostly word bytes, so that many strings pass.
+            let bytes = (0..<length).map { _ in
+                Int.random(in: 0..<4, using: &generator) == 0
+                    ? alphabet.randomElement(using: &generator)!
+                    : Array("abXY09-_".utf8).randomElement(using: &generator)!
+            }
+            let separators = Self.allSeparatorSets.randomElement(using: &generator)!
+            Self.check(bytes, separators, capacity: Int.random(in: 1...6, using: &generator), base: 1)
+        }
+    }
+}
