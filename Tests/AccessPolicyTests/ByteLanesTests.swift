@@ -1,3 +1,4 @@
+import LogGenerator
 import Testing
 
 @testable import AccessPolicy
@@ -110,8 +111,9 @@ import Testing
 
     /// Random mixes of the bytes that matter, lengths 0 to 40, with the offsets' base and a small capacity.
     @Test func randomStrings() {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet: [UInt8] = Array("aZz09-_.:+.@[]/`{ ".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xFF, 0x40, 0x5B, 0x2F, 0x3A]
+        var generator = SplitMix64(seed: 11)
+        let alphabet: [UInt8] =
+            Array("aZz09-_.:+.@[]/`{ ".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xFF, 0x40, 0x5B, 0x2F, 0x3A]
         for _ in 0..<40_000 {
             let length = Int.random(in: 0...40, using: &generator)
             // Mostly word bytes, so that many strings pass.

@@ -77,15 +77,13 @@ struct TLSPeerFastPath: Sendable {
             let nameDots = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
             let addressSeparators = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<1024])
             // Each value is read, folded, copied and checked in one pass (``scanHost(_:to:offsets:)``).
-            guard
-                let name = session.hot.withBytes(peer.name, {
-                    Self.scanHost($0, to: nameArea, offsets: nameDots)
-                }),
-                let address = session.hot.withBytes(peer.address, {
-                    Self.scanAddress($0, to: addressArea, offsets: addressSeparators)
-                }),
-                let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea)
-            else { return nil }
+            let name = session.hot.withBytes(peer.name) { Self.scanHost($0, to: nameArea, offsets: nameDots) }
+            let address = session.hot.withBytes(peer.address) {
+                Self.scanAddress($0, to: addressArea, offsets: addressSeparators)
+            }
+            guard let name, let address, let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea) else {
+                return nil
+            }
             // `{verify}`: empty or one word.
             let verifyWord: UnsafeRawBufferPointer? = verifyBytes.isEmpty ? nil : verifyBytes
             guard verifyBytes.allSatisfy(Self.isWordByte) else { return nil }
