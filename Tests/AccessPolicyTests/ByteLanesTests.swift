@@ -1,4 +1,3 @@
-import LogGenerator
 import Testing
 
 @testable import AccessPolicy
@@ -109,21 +108,16 @@ import Testing
         }
     }
 
-    /// Random mixes of the bytes that matter, lengths 0 to 40, with the offsets' base and a small capacity.
+    /// Seeded random mixes of the bytes that matter, lengths 0 to 40, with the offsets' base and a small capacity.
     @Test func randomStrings() {
-        var generator = SplitMix64(seed: 11)
+        var r = TLSFastPathTests.Random(seed: 11)
         let alphabet: [UInt8] =
             Array("aZz09-_.:+.@[]/`{ ".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xFF, 0x40, 0x5B, 0x2F, 0x3A]
+        let wordBytes = Array("abXY09-_".utf8)
         for _ in 0..<40_000 {
-            let length = Int.random(in: 0...40, using: &generator)
             // Mostly word bytes, so that many strings pass.
-            let bytes = (0..<length).map { _ in
-                Int.random(in: 0..<4, using: &generator) == 0
-                    ? alphabet.randomElement(using: &generator)!
-                    : Array("abXY09-_".utf8).randomElement(using: &generator)!
-            }
-            let separators = Self.allSeparatorSets.randomElement(using: &generator)!
-            Self.check(bytes, separators, capacity: Int.random(in: 1...6, using: &generator), base: 1)
+            let bytes = (0..<r.below(41)).map { _ in r.chance(25) ? r.pick(alphabet) : r.pick(wordBytes) }
+            Self.check(bytes, r.pick(Self.allSeparatorSets), capacity: 1 + r.below(6), base: 1)
         }
     }
 }
