@@ -89,6 +89,39 @@ import Testing
         }
     }
 
+    /// The short copy moves exactly the bytes asked, for every length up to 40 and every alignment.
+    @Test func copiesExactly() {
+        let source = (0..<64).map { UInt8($0 + 1) }
+        for count in 0...40 {
+            for offset in 0..<8 {
+                var target = [UInt8](repeating: 0, count: 64)
+                source.withUnsafeBytes { from in
+                    target.withUnsafeMutableBytes { to in
+                        ByteLanes.copy(from.baseAddress! + offset, to: to.baseAddress! + 3, count: count)
+                    }
+                }
+                #expect(target[3..<(3 + count)] == source[offset..<(offset + count)], "\(count) from \(offset)")
+                #expect(target[0..<3].allSatisfy { $0 == 0 } && target[(3 + count)...].allSatisfy { $0 == 0 })
+            }
+        }
+    }
+
+    /// The search finds the first occurrence at every position, and only inside the buffer.
+    @Test func findsTheFirstByte() {
+        for length in 0...30 {
+            for position in 0...length {
+                // An `@` at `position` (none when it is `length`), another after it, and one just past the end.
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length + 1)
+                bytes[position] = UInt8(ascii: "@")
+                if position + 3 < length { bytes[position + 3] = UInt8(ascii: "@") }
+                let found = bytes.withUnsafeBytes {
+                    ByteLanes.firstIndex(of: UInt8(ascii: "@"), in: UnsafeRawBufferPointer(rebasing: $0[0..<length]))
+                }
+                #expect(found == (position < length ? position : nil), "\(length) \(position)")
+            }
+        }
+    }
+
     /// Two separators in a row, a separator first or last, at every position: across a word boundary too.
     @Test func separatorsInARowAtEveryPosition() {
         for length in 2...25 {

@@ -186,7 +186,7 @@ struct CheckRcptFastPath: Sendable {
         if address.count >= 2 && address[0] == UInt8(ascii: "<") && address[address.count - 1] == UInt8(ascii: ">") {
             address = UnsafeRawBufferPointer(rebasing: address[1..<(address.count - 1)])
         }
-        guard let at = address.firstIndex(of: UInt8(ascii: "@")), at > 0 else { return nil }
+        guard let at = ByteLanes.firstIndex(of: UInt8(ascii: "@"), in: address), at > 0 else { return nil }
         var end = address.count
         if end > at + 2 && address[end - 1] == UInt8(ascii: ".") { end -= 1 }  // one trailing dot
         let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
@@ -330,7 +330,7 @@ struct CheckRcptFastPath: Sendable {
         if case .notFound = result, localNames.contains(domain) {
             // U: user+detail@, then user+*@ and user@.
             result = candidate(&key, Self.toPrefix, local, Self.atSign, none, source)
-            if case .notFound = result, let plus = local.firstIndex(of: UInt8(ascii: "+")) {
+            if case .notFound = result, let plus = ByteLanes.firstIndex(of: UInt8(ascii: "+"), in: local) {
                 let user = UnsafeRawBufferPointer(rebasing: local[0..<plus])
                 result = candidate(&key, Self.toPrefix, user, Self.plusStarAt, none, source)
                 if case .notFound = result { result = candidate(&key, Self.toPrefix, user, Self.atSign, none, source) }
@@ -585,7 +585,9 @@ struct CheckRcptFastPath: Sendable {
         source: any AccessMapSource
     ) -> Lookup {
         let result = candidate(&key, prefix, local, Self.atSign, domain, source)
-        guard case .notFound = result, let plus = local.firstIndex(of: UInt8(ascii: "+")) else { return result }
+        guard case .notFound = result, let plus = ByteLanes.firstIndex(of: UInt8(ascii: "+"), in: local) else {
+            return result
+        }
         let user = UnsafeRawBufferPointer(rebasing: local[0..<plus])
         let star = candidate(&key, prefix, user, Self.plusStarAt, domain, source)
         guard case .notFound = star else { return star }

@@ -775,7 +775,7 @@ struct KeyBuilder {
     @inline(__always)
     private static func copy(_ part: UnsafeRawBufferPointer, to out: inout UnsafeMutablePointer<UInt8>) {
         guard let base = part.baseAddress else { return }
-        out.update(from: base.assumingMemoryBound(to: UInt8.self), count: part.count)
+        ByteLanes.copy(base, to: UnsafeMutableRawPointer(out), count: part.count)
         out += part.count
     }
 }

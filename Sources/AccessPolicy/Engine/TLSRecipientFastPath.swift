@@ -40,7 +40,7 @@ extension TLSPeerFastPath {
                 {
                     address = UnsafeRawBufferPointer(rebasing: address[1..<(address.count - 1)])
                 }
-                guard let at = address.firstIndex(of: UInt8(ascii: "@")), at > 0 else { return nil }
+                guard let at = ByteLanes.firstIndex(of: UInt8(ascii: "@"), in: address), at > 0 else { return nil }
                 var end = address.count
                 if end > at + 2 && address[end - 1] == UInt8(ascii: ".") { end -= 1 }  // one trailing dot
                 let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
@@ -57,7 +57,7 @@ extension TLSPeerFastPath {
                 constants.copyBytes(from: "+*@".utf8)
                 let star = UnsafeRawBufferPointer(rebasing: constants[0..<3])
                 let atSign = UnsafeRawBufferPointer(rebasing: constants[2..<3])
-                let plus = local.firstIndex(of: UInt8(ascii: "+"))
+                let plus = ByteLanes.firstIndex(of: UInt8(ascii: "+"), in: local)
                 var key = KeyBuilder(area: keyArea, prefix: Self.recipientPrefix)
                 let outcome = recipientSearch(
                     &key,
