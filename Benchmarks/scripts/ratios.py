@@ -65,6 +65,15 @@ for name in sorted(values):
     print(f"| {name} | {fmt_ns(wall)} | {fmt_ns(fw)} | {rw} | "
           f"{'–' if mallocs is None else f'{mallocs:.1f}'} | {'–' if rss is None else f'{rss / 1e6:.0f}' if rss > 1e5 else f'{rss:.0f}'} |")
 print()
+interleaved = sorted(n for n in values if "interleaved with C floor" in n)
+if interleaved:
+    print("| decision, interleaved with its C floor (InterleavedRatios.swift) | ratio: p50 over samples, median over runs | per run |")
+    print("| --- | --- | --- |")
+    for name in interleaved:
+        runs = values[name].get("ratiotoCfloor(x1000)", [])
+        if runs:
+            print(f"| {name} | {statistics.median(runs) / 1000:.2f} | {', '.join(f'{r / 1000:.2f}' for r in runs)} |")
+    print()
 decision_floor = "tls_client decision: C floor from session strings"
 df = per_op(decision_floor, "Time(wallclock)")
 if df:
@@ -77,7 +86,7 @@ if df:
 print("| C floor | p50 / op |")
 print("| --- | --- |")
 for name in sorted(values):
-    if "C floor" in name and not name.startswith("makemap"):
+    if "C floor" in name and not name.startswith("makemap") and "interleaved" not in name:
         print(f"| {name} | {fmt_ns(per_op(name, 'Time(wallclock)'))} |")
 print()
 print("| map build | wall p50 | speed-up over sendmail makemap hash | peak RSS MB (in-process only) |")

@@ -289,6 +289,10 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // MARK: ratios measured interleaved
+
+    InterleavedRatios.register(context: context)
+
     // MARK: reload
 
     ReloadBenchmarks.register(context: context)
