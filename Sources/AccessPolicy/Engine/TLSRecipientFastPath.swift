@@ -30,7 +30,8 @@ extension TLSPeerFastPath {
                 let verifyArea = UnsafeMutableRawBufferPointer(rebasing: buffer[896..<960])
                 let constants = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<964])
                 let domainDots = UnsafeMutableRawBufferPointer(rebasing: buffer[964..<1024])
-                guard var address = Self.copy(recipient, into: recipientArea, folding: true),
+                // Copied as given; the local part and the domain are folded in place while they are checked.
+                guard var address = Self.copy(recipient, into: recipientArea, folding: false),
                     let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea), verifyBytes.count <= 63,
                     verifyBytes.allSatisfy(Self.isWordByte)
                 else { return nil }
@@ -44,9 +45,9 @@ extension TLSPeerFastPath {
                 var end = address.count
                 if end > at + 2 && address[end - 1] == UInt8(ascii: ".") { end -= 1 }  // one trailing dot
                 let local = UnsafeRawBufferPointer(rebasing: address[0..<at])
-                // The domain is folded already: scanned in place, for its shape and dots.
+                // The domain is scanned in place, for its shape and dots.
                 let domainBytes = UnsafeRawBufferPointer(rebasing: address[(at + 1)..<end])
-                guard Self.isPlainLocalPart(local),
+                guard Self.foldPlainLocalPart(local),
                     let domain = Self.scanHost(
                         domainBytes,
                         to: UnsafeMutableRawBufferPointer(mutating: domainBytes),
@@ -124,6 +125,13 @@ extension TLSPeerFastPath {
         guard case .notFound = result else { return result }
         // E: the bare tag.
         return ask(none, none, none)
+    }
+
+    /// ``isPlainLocalPart(_:)``, folding the bytes to lower case in place (they are scratch memory).
+    static func foldPlainLocalPart(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let output = UnsafeMutableRawPointer(mutating: base)
+        return ByteLanes.scan(base, count: bytes.count, into: output, separators: [.dot, .plus]) != nil
     }
 
     /// Word characters in pieces separated by single `.` or `+`, neither first nor last.
