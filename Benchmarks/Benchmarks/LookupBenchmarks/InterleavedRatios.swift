@@ -29,52 +29,53 @@ enum InterleavedRatios {
             maxDuration: .seconds(3),
             maxIterations: 1_000
         )
+        // Each ruleset: its floor chains, and the decision of session `s` by an engine (the session lists are
+        // taken out of the context once, as the other decision rows do).
+        typealias Decide = @Sendable (PolicyEngine, BenchContext) -> (Int) -> Void
+        let rulesets: [(String, @Sendable (BenchContext) -> KeyChains, Decide)] = [
+            (
+                "tls_client", { $0.work.tlsClientChains },
+                { engine, ctx in
+                    let sessions = ctx.tlsClientSessions
+                    return { s in blackHole(engine.tlsClient(sessions[s], phase: .mail)) }
+                }
+            ),
+            (
+                "tls_server", { $0.work.tlsServerChains },
+                { engine, ctx in
+                    let sessions = ctx.tlsServerSessions
+                    return { s in blackHole(engine.tlsServer(sessions[s])) }
+                }
+            ),
+            (
+                "tls_rcpt", { $0.work.tlsRecipientChains },
+                { engine, ctx in
+                    let sessions = ctx.tlsServerSessions
+                    let recipients = ctx.work.workload.tlsRecipients
+                    return { s in blackHole(engine.tlsRecipient(recipients[s], session: sessions[s])) }
+                }
+            ),
+            (
+                "check_rcpt", { $0.work.relayChains },
+                { engine, ctx in
+                    let sessions = ctx.work.relaySessions
+                    return { s in blackHole(engine.checkRcpt(sessions[s].1, session: sessions[s].0)) }
+                }
+            ),
+        ]
         for (label, pick) in [
             ("GDBM", { (ctx: BenchContext) -> any AccessMapSource in ctx.gdbm }),
             ("snapshot", { (ctx: BenchContext) -> any AccessMapSource in ctx.snapshot }),
         ] {
-            Benchmark("tls_client decision interleaved with C floor: Swift \(label)", configuration: configuration) {
-                benchmark,
-                ctx in
-                let engine = PolicyEngine(source: pick(ctx))
-                let sessions = ctx.tlsClientSessions
-                measure(benchmark, ctx, ctx.work.tlsClientChains) { s in
-                    blackHole(engine.tlsClient(sessions[s], phase: .mail))
+            for (ruleset, chains, decide) in rulesets {
+                Benchmark("\(ruleset) decision interleaved with C floor: Swift \(label)", configuration: configuration)
+                {
+                    benchmark,
+                    ctx in
+                    measure(benchmark, ctx, chains(ctx), decide(PolicyEngine(source: pick(ctx)), ctx))
+                } setup: {
+                    try context()
                 }
-            } setup: {
-                try context()
-            }
-            Benchmark("tls_server decision interleaved with C floor: Swift \(label)", configuration: configuration) {
-                benchmark,
-                ctx in
-                let engine = PolicyEngine(source: pick(ctx))
-                let sessions = ctx.tlsServerSessions
-                measure(benchmark, ctx, ctx.work.tlsServerChains) { s in blackHole(engine.tlsServer(sessions[s])) }
-            } setup: {
-                try context()
-            }
-            Benchmark("tls_rcpt decision interleaved with C floor: Swift \(label)", configuration: configuration) {
-                benchmark,
-                ctx in
-                let engine = PolicyEngine(source: pick(ctx))
-                let sessions = ctx.tlsServerSessions
-                let recipients = ctx.work.workload.tlsRecipients
-                measure(benchmark, ctx, ctx.work.tlsRecipientChains) { s in
-                    blackHole(engine.tlsRecipient(recipients[s], session: sessions[s]))
-                }
-            } setup: {
-                try context()
-            }
-            Benchmark("check_rcpt decision interleaved with C floor: Swift \(label)", configuration: configuration) {
-                benchmark,
-                ctx in
-                let engine = PolicyEngine(source: pick(ctx))
-                let sessions = ctx.work.relaySessions
-                measure(benchmark, ctx, ctx.work.relayChains) { s in
-                    blackHole(engine.checkRcpt(sessions[s].1, session: sessions[s].0))
-                }
-            } setup: {
-                try context()
             }
         }
     }

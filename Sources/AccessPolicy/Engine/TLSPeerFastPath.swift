@@ -518,37 +518,14 @@ struct TLSPeerFastPath: Sendable {
         offsets: UnsafeMutableRawBufferPointer
     ) -> Scanned? {
         let n = input.count
-        guard n > 0, n <= maximumMacro, n <= area.count, offsets.count > 0 else { return nil }
-        let from = input.baseAddress!
-        let to = area.baseAddress!
-        let dots = offsets.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let shape: HostShape
-        let count: Int?
-        if input[0] == UInt8(ascii: "[") {
-            guard n >= 3, input[n - 1] == UInt8(ascii: "]") else { return nil }
-            area[0] = input[0]
-            area[n - 1] = input[n - 1]
-            shape = .bracketed
-            count = ByteLanes.scan(
-                from + 1,
-                count: n - 2,
-                into: to + 1,
-                separators: .dot,
-                offsets: dots,
-                base: 1,
-                capacity: offsets.count
-            )
-        } else {
-            shape = .plain
-            count = ByteLanes.scan(from, count: n, into: to, separators: .dot, offsets: dots, capacity: offsets.count)
+        guard n > 0, n <= area.count else { return nil }
+        guard input[0] == UInt8(ascii: "[") else {
+            return scan(input, 0..<n, to: area, offsets: offsets, separators: .dot, shape: .plain)
         }
-        guard let count else { return nil }
-        return Scanned(
-            bytes: UnsafeRawBufferPointer(rebasing: area[0..<n]),
-            shape: shape,
-            separators: UnsafePointer(dots),
-            separatorCount: count
-        )
+        guard n >= 3, input[n - 1] == UInt8(ascii: "]") else { return nil }
+        area[0] = input[0]
+        area[n - 1] = input[n - 1]
+        return scan(input, 1..<(n - 1), to: area, offsets: offsets, separators: .dot, shape: .bracketed)
     }
 
     /// A plain address — `label((.|:)label)*`: a dotted IPv4 address or an `IPv6:` address without `::` —
@@ -559,23 +536,39 @@ struct TLSPeerFastPath: Sendable {
         to area: UnsafeMutableRawBufferPointer,
         offsets: UnsafeMutableRawBufferPointer
     ) -> Scanned? {
+        scan(input, 0..<input.count, to: area, offsets: offsets, separators: [.dot, .colon], shape: .plain)
+    }
+
+    /// ``ByteLanes/scan(_:count:into:separators:offsets:base:capacity:)`` on `input[range]`, written to the same
+    /// offsets of `area`; the whole of `input` (at most ``maximumMacro`` bytes) is the value.
+    private static func scan(
+        _ input: UnsafeRawBufferPointer,
+        _ range: Range<Int>,
+        to area: UnsafeMutableRawBufferPointer,
+        offsets: UnsafeMutableRawBufferPointer,
+        separators: ByteLanes.Separators,
+        shape: HostShape
+    ) -> Scanned? {
         let n = input.count
-        guard n > 0, n <= maximumMacro, n <= area.count, offsets.count > 0 else { return nil }
-        let separators = offsets.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        guard n > 0, n <= maximumMacro, n <= area.count, !range.isEmpty, let positions = offsets.baseAddress else {
+            return nil
+        }
+        let dots = positions.assumingMemoryBound(to: UInt8.self)
         guard
             let count = ByteLanes.scan(
-                input.baseAddress!,
-                count: n,
-                into: area.baseAddress!,
-                separators: [.dot, .colon],
-                offsets: separators,
+                input.baseAddress! + range.lowerBound,
+                count: range.count,
+                into: area.baseAddress! + range.lowerBound,
+                separators: separators,
+                offsets: dots,
+                base: range.lowerBound,
                 capacity: offsets.count
             )
         else { return nil }
         return Scanned(
             bytes: UnsafeRawBufferPointer(rebasing: area[0..<n]),
-            shape: .plain,
-            separators: UnsafePointer(separators),
+            shape: shape,
+            separators: UnsafePointer(dots),
             separatorCount: count
         )
     }
