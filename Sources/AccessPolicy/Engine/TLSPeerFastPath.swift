@@ -7,9 +7,10 @@ import AccessMap
 /// but allocates for every token. Almost every real session has plain macro values — a host name or a bracketed
 /// address literal, a dotted address, a one-word `{verify}`, digits for `{cipher_bits}` — and almost every map value
 /// is a plain requirement such as `VERIFY:128` or `PERM+ENCR:112`. For those, this path walks the same key chain
-/// directly on bytes: each key is written into one stack buffer and folded there, the map lends its value without a
-/// copy (``AccessMap/AccessMapSource/visitValue(foldedKey:_:)``), and the value is read in place. Nothing is
-/// allocated unless the decision is a refusal (its reply text).
+/// directly on bytes: the name and the address are checked, folded and split at their dots in one pass, eight bytes
+/// at a time (``ByteLanes``), each key is then written into one stack buffer by plain copies, the map lends its
+/// value without a copy (``AccessMap/AccessMapSource/visitValue(foldedKey:_:)``), and the value is read in place.
+/// Nothing is allocated unless the decision is a refusal that names the peer (its reply text).
 ///
 /// Anything else — other characters in a macro or value, a temporary failure, a `{verify}` that names a failed
 /// handshake, extensions other than a lone `+CN`, an encryption-strength refusal — makes ``decide`` return `nil`,
@@ -624,53 +625,38 @@ struct TLSPeerFastPath: Sendable {
         return nil
     }
 
-    /// Copies a macro slot's bytes into a scratch area, folded when `folding` (see ``copy(_:into:folding:)``);
-    /// `nil` when they do not fit.
+    /// Copies a macro slot's bytes into a scratch area as they are; `nil` when they do not fit. (Names and
+    /// addresses that become key parts are folded while they are copied: ``scanHost(_:to:offsets:)``.)
     static func copy(
         _ hot: HotMacros,
         _ slot: HotMacros.Slot,
-        into area: UnsafeMutableRawBufferPointer,
-        folding: Bool = false
+        into area: UnsafeMutableRawBufferPointer
     ) -> UnsafeRawBufferPointer? {
-        hot.withBytes(slot) { bytes in copy(bytes, into: area, folding: folding) }
+        hot.withBytes(slot) { bytes in copy(bytes, into: area) }
     }
 
-    /// Copies bytes into a scratch area, folded when `folding`; `nil` when they do not fit.
+    /// Copies bytes into a scratch area; `nil` when they do not fit.
     static func copy(
         _ bytes: UnsafeRawBufferPointer,
-        into area: UnsafeMutableRawBufferPointer,
-        folding: Bool
-    ) -> UnsafeRawBufferPointer? {
+        into area: UnsafeMutableRawBufferPointer
+    )
+        -> UnsafeRawBufferPointer?
+    {
         let n = bytes.count
         guard n <= area.count else { return nil }
-        guard n > 0 else { return UnsafeRawBufferPointer(rebasing: area[0..<0]) }
-        if folding {
-            let input = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            let out = area.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            for i in 0..<n { out[i] = KeyBuilder.folded(input[i]) }
-        } else {
-            area.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: n)
-        }
+        if n > 0 { ByteLanes.copy(bytes.baseAddress!, to: area.baseAddress!, count: n) }
         return UnsafeRawBufferPointer(rebasing: area[0..<n])
     }
 
-    /// Copies a macro value into a scratch area, ASCII upper case folded to lower case when `folding` (key parts:
-    /// the keys are then built by plain copies, see ``KeyBuilder``); `nil` when it does not fit.
-    static func copy(
-        _ text: String,
-        into area: UnsafeMutableRawBufferPointer,
-        folding: Bool = false
-    ) -> UnsafeRawBufferPointer? {
-        if let copied = text.utf8.withContiguousStorageIfAvailable({
-            copy(UnsafeRawBufferPointer($0), into: area, folding: folding)
-        }) {
+    /// Copies a string's UTF-8 bytes into a scratch area; `nil` when they do not fit.
+    static func copy(_ text: String, into area: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer? {
+        if let copied = text.utf8.withContiguousStorageIfAvailable({ copy(UnsafeRawBufferPointer($0), into: area) }) {
             return copied
         }
         // A string without contiguous UTF-8 (bridged): byte by byte.
         let n = text.utf8.count
         guard n <= area.count else { return nil }
-        let out = area.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        for (i, byte) in text.utf8.enumerated() { out[i] = folding ? KeyBuilder.folded(byte) : byte }
+        for (i, byte) in text.utf8.enumerated() { area[i] = byte }
         return UnsafeRawBufferPointer(rebasing: area[0..<n])
     }
 }
@@ -711,7 +697,8 @@ struct FoldedWords: Sendable {
 }
 
 /// Builds `tag:` + parts in a scratch area. The parts come folded to lower case already (the fast paths fold each
-/// macro once while copying it, ``TLSPeerFastPath/copy(_:into:folding:)``), so a key is built by plain copies.
+/// value once while copying and checking it, ``TLSPeerFastPath/scanHost(_:to:offsets:)``), so a key is built by
+/// plain copies.
 struct KeyBuilder {
     let area: UnsafeMutableRawBufferPointer
     let prefixLength: Int

@@ -31,7 +31,7 @@ extension TLSPeerFastPath {
                 let constants = UnsafeMutableRawBufferPointer(rebasing: buffer[960..<964])
                 let domainDots = UnsafeMutableRawBufferPointer(rebasing: buffer[964..<1024])
                 // Copied as given; the local part and the domain are folded in place while they are checked.
-                guard var address = Self.copy(recipient, into: recipientArea, folding: false),
+                guard var address = Self.copy(recipient, into: recipientArea),
                     let verifyBytes = Self.copy(session.hot, .verify, into: verifyArea), verifyBytes.count <= 63,
                     verifyBytes.allSatisfy(Self.isWordByte)
                 else { return nil }
