@@ -39,6 +39,34 @@ final class GDBMDatabaseTests {
         #expect(seen[Array("connect:10.1".utf8)] == Array("OK".utf8))
     }
 
+    @Test("withValue hands over the stored bytes, skips its body on a miss and returns the body's error")
+    func withValueOutcomes() throws {
+        struct Refused: Error, Equatable { let length: Int }
+        let file = path("v.db")
+        do {
+            let db = try GDBMDatabase(path: file, mode: .truncate)
+            #expect(try db.store([0x4F, 0x4B, 0x00], forKey: Array("k".utf8), replace: false))
+            try db.close()
+        }
+        let db = try GDBMDatabase(path: file, mode: .readOnly)
+        let key = Array("k".utf8)
+        let hit = try key.withUnsafeBytes { k in try db.withValue(forKey: k) { value in Array(value) } }
+        #expect(hit?.get() == [0x4F, 0x4B, 0x00])  // as stored: the trailing NUL stays
+        var calls = 0
+        let miss = try Array("absent".utf8).withUnsafeBytes { k in
+            try db.withValue(forKey: k) { _ in calls += 1 }
+        }
+        #expect(miss == nil && calls == 0)
+        let refused = try key.withUnsafeBytes { k in
+            try db.withValue(forKey: k) { (value) throws(Refused) -> Int in throw Refused(length: value.count) }
+        }
+        guard case .failure(let error) = refused else {
+            Issue.record("expected the body's error, got \(String(describing: refused))")
+            return
+        }
+        #expect(error == Refused(length: 3))
+    }
+
     @Test("insert keeps the first value, replace overwrites")
     func insertVersusReplace() throws {
         let db = try GDBMDatabase(path: path("b.db"), mode: .truncate)

@@ -34,6 +34,9 @@ enum Profile {
         do {
             let lines = getenv("ACCESSPOLICY_PROFILE_LINES").flatMap { Int(String(cString: $0)) } ?? 1_000_000
             let chunk = 2_000
+            // ACCESSPOLICY_PROFILE_SESSIONS=N cycles over the first N sessions only (e.g. 64: warm caches, so the
+            // figures show the decisions' own work rather than memory latency).
+            let sessionLimit = getenv("ACCESSPOLICY_PROFILE_SESSIONS").flatMap { Int(String(cString: $0)) } ?? Int.max
             let ctx = try BenchContext(lines: lines)
             let chains = ctx.work.tlsClientChains
             var fetches: UInt64 = 0
@@ -186,7 +189,7 @@ enum Profile {
                 for (label, chains, body) in subjects {
                     let floor = floorChunk(chains)
                     let start = threadCPU()
-                    for i in 0..<chunk { body(position + i) }
+                    for i in 0..<chunk { body((position + i) % sessionLimit) }
                     let time = (threadCPU() - start) / Double(chunk) * 1e9
                     floors[label, default: []].append(floor)
                     times[label, default: []].append(time)

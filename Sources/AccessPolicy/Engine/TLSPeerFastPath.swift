@@ -311,9 +311,9 @@ struct TLSPeerFastPath: Sendable {
     // MARK: - Reading values in place
 
     /// What a plain map value says, read without copying it.
-    struct Found {
+    struct Found: Equatable {
         enum Severity { case permanent, temporary, standard }
-        enum Base {
+        enum Base: Equatable {
             case verify
             case verifyBits(Int)
             case encryption(Int)
@@ -335,8 +335,20 @@ struct TLSPeerFastPath: Sendable {
 
         init() {}
 
-        /// Reads a value in place: its pieces (words, `+`, `:`) go to fixed vectors, no closure, no allocation.
+        /// Reads a value in place, allocating nothing: ``readPlain(_:count:tlsWords:)`` when it can, else
+        /// ``init(readingPieces:tlsWords:)``.
+        @inline(__always)
         init(parsing value: UnsafeRawBufferPointer, tlsWords: FoldedWords) {
+            if let base = value.baseAddress, let plain = Self.readPlain(base, count: value.count, tlsWords: tlsWords) {
+                self = plain
+            } else {
+                self.init(readingPieces: value, tlsWords: tlsWords)
+            }
+        }
+
+        /// Reads any value in place, piece by piece: its pieces (words, `+`, `:`) go to fixed vectors, no closure,
+        /// no allocation.
+        init(readingPieces value: UnsafeRawBufferPointer, tlsWords: FoldedWords) {
             var lower = 0
             var upper = value.count
             while lower < upper && Tokenizer.isSpace(value[lower]) { lower += 1 }
@@ -666,6 +678,10 @@ struct TLSPeerFastPath: Sendable {
 struct FoldedWords: Sendable {
     private var bytes = SIMD64<UInt8>()
     private var lengths = SIMD4<UInt8>()
+    /// The same words packed (``PackedWord``): slot `k`'s two words, length `lengths[k]`. Unused slots are zero
+    /// with length 0, which no word has.
+    private var lows = SIMD4<UInt64>()
+    private var highs = SIMD4<UInt64>()
     private var count = 0
     /// Every word fitted.
     private(set) var isComplete = true
@@ -679,8 +695,20 @@ struct FoldedWords: Sendable {
             }
             for (i, byte) in utf8.enumerated() { bytes[count * 16 + i] = Token.asciiLowercased(byte) }
             lengths[count] = UInt8(utf8.count)
+            let packed = utf8.map(Token.asciiLowercased).withUnsafeBytes { PackedWord($0) }
+            lows[count] = packed.low
+            highs[count] = packed.high
             count += 1
         }
+    }
+
+    /// `word` (folded to lower case already) is a member.
+    @inline(__always)
+    func contains(_ word: PackedWord) -> Bool {
+        let equal =
+            (lows .== SIMD4(repeating: word.low)) .& (highs .== SIMD4(repeating: word.high))
+            .& (SIMD4<UInt64>(truncatingIfNeeded: lengths) .== SIMD4(repeating: UInt64(truncatingIfNeeded: word.length)))
+        return any(equal)
     }
 
     /// `word` is a member, ignoring ASCII case.
