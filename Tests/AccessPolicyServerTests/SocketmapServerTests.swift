@@ -126,18 +126,35 @@ struct SocketmapServerTests {
     func noReader() async throws {
         let map = try TemporaryMap(["k": "v"])
         let (server, _) = try await startServer(map: map, limits: ServerLimits(maximumRequestBytes: 256))
-        let client = try RawClient(port: server.port("socketmap"))
-        // ~34 MB of valid requests, never reading a reply. Kernel socket buffers hold a few MB; if the server kept
-        // reading (and buffering) everything, the writer would finish at once. With backpressure it stays blocked.
-        let chunk = Array(String(repeating: netstring("access k"), count: 1000).utf8)
+        // The client's receive buffer is pinned small; the kernel may still give the server's receive buffer up to
+        // `tcp_rmem` max (32 MB on some hosts) and its send buffer up to `tcp_wmem` max (4 MB, ~600k replies, ~7 MB
+        // of requests). So the connection itself can absorb some 45 MB of requests. The writer offers up to 220 MB
+        // and never reads a reply: with backpressure it stalls well short of that; a server that kept reading (and
+        // buffering replies) would take it all.
+        let client = try RawClient(port: server.port("socketmap"), receiveBufferBytes: 16384)
+        let chunk = Array(String(repeating: netstring("access k"), count: 1000).utf8)  // 11 kB
+        let chunks = 20_000
         let finished = Flag()
+        let sentChunks = Counter()
         let writer = Task.detached {
-            for _ in 0..<2000 { client.send(chunk) }
+            for _ in 0..<chunks {
+                client.send(chunk)
+                sentChunks.value.add(1, ordering: .releasing)
+            }
             finished.value.store(true, ordering: .releasing)
         }
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        // Wait until the writer stops making progress (or finishes); give up after 30 s.
+        var last = -1
+        for _ in 0..<60 {
+            try await Task.sleep(nanoseconds: 500_000_000)
+            let now = sentChunks.value.load(ordering: .acquiring)
+            if now == last || finished.value.load(ordering: .acquiring) { break }
+            last = now
+        }
+        let sentBytes = sentChunks.value.load(ordering: .acquiring) * chunk.count
         let writerDone = finished.value.load(ordering: .acquiring)
         #expect(!writerDone)
+        #expect(sentBytes < 100_000_000, "the connection absorbed \(sentBytes) bytes of requests")
         let other = try RawClient(port: server.port("socketmap"))
         #expect(other.lookup("access", "k") == "OK v")
         await server.shutdown()  // closes the connection: the writer's sends fail and it ends
@@ -254,4 +271,9 @@ struct SocketmapServerTests {
 /// A flag shared with a detached task.
 final class Flag: Sendable {
     let value = Atomic<Bool>(false)
+}
+
+/// A counter shared with a detached task.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -128,9 +128,14 @@ final class RawClient {
     /// Bytes received but not yet consumed by ``netstring(timeout:)`` / ``policyReply(timeout:)``.
     private var pending: [UInt8] = []
 
-    init(port: Int) throws {
+    /// `receiveBufferBytes` pins the socket's receive buffer (turning off the kernel's autotuning, which can grow
+    /// it to tens of megabytes) so that tests about backpressure do not depend on the host's `tcp_rmem`.
+    init(port: Int, receiveBufferBytes: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
+        if var size = receiveBufferBytes {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
