@@ -239,3 +239,41 @@ struct RelayConnectAndMailTests {
         #expect(lines == ["deferred", "deferred", "deferred"])
     }
 }
+
+/// Results recorded with `sendmail -bt` (FINDINGS 20–23): the dequote map on quoted local parts, a dequoted value that
+/// is only a comment (sendmail abandons the ruleset there), `< @ @ … >`, and a `%` hack that unwraps to a refusal.
+@Suite("check_rcpt: quoted local parts and sendmail's own marks")
+struct RelayQuotedLocalPartTests {
+    @Test(
+        "default configuration",
+        arguments: [
+            ("\"(x)\"", "RELAY"), ("<\"(<h+)>", "RELAY"), ("\"\"", "$#error $@ 5.1.3 $: 553 User address required"),
+            ("\"(x)\"@torelay.example", "RELAY"), ("\"(x)\"@remote.example", denied),
+            ("\"(x)\"@local.example", "RELAY"), ("\"(<)\"", "RELAY"), ("\"a)(b\"", "RELAY"),
+            ("\"(x)y\"@remote.example", denied), ("@!]a", "$#error $@ 5.1.2 $: 553 Invalid host name"),
+            ("u@@[10.1.2.3]", "$#error $@ 5.1.3 $: 553 Invalid route address"),
+            ("u%@torelay.example", "$#error $@ 5.1.3 $: 553 Hostname required"), ("u%@remote.example", denied),
+        ]
+    )
+    func defaultConfiguration(address: String, expected: String) {
+        #expect(run(remoteClient + ["check_rcpt \(address)"]) == [expected])
+    }
+
+    @Test(
+        "delay_checks: when CanonAddr gives up, the left-over FullAddr glues `<@ host>` to the sender's refusal",
+        arguments: [
+            ("\"(x)\"", "$#error $@ 5.7.1 $: 550 Access denied<@vm.localdomain>"),
+            ("\"(x)\"@local.example", "$#error $@ 5.7.1 $: 550 Access denied<@vm.localdomain>"),
+            ("<\"(<h+)>", "$#error $@ 5.7.1 $: 550 Access denied"),
+            ("\"(x)\"@torelay.example", "$#error $@ 5.7.1 $: 550 Access denied"),
+            ("\"(x)\"@remote.example", denied),
+        ]
+    )
+    func delayChecks(address: String, expected: String) {
+        let lines = run(remoteClient + [".D{mail_from}<u@bad.example>", "check_rcpt \(address)"]) {
+            $0.delayChecks = true
+            $0.hostName = "vm.localdomain"
+        }
+        #expect(lines == [expected])
+    }
+}

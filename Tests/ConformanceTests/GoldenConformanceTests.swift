@@ -36,7 +36,7 @@ struct RelayGoldenTests {
 
 /// Unusual input recorded from sendmail: character soup in macros, map values and inputs, junk addresses,
 /// temporary map failures (a socketmap answering TEMP), and input-syntax edge cases.
-@Suite("Conformance goldens: chaos, tempfail, edges")
+@Suite("Conformance goldens: chaos, tempfail, edges, quirks")
 struct HardeningGoldenTests {
     @Test("TLS rulesets with soup in macros, map values and inputs", arguments: Harness.goldenCases("chaos_tls"))
     func chaosTLS(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
@@ -52,6 +52,12 @@ struct HardeningGoldenTests {
 
     @Test("input-syntax edge cases", arguments: Harness.goldenCases("edges"))
     func edges(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
+
+    @Test(
+        "addresses the live oracle once caught the engine on (dequote, `<@@…>`, unwrapped `%` hacks)",
+        arguments: Harness.goldenCases("quirks")
+    )
+    func quirks(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
 }
 
 /// Checks on the goldens themselves: they parse, they are big enough, the generator reproduces them, and (where

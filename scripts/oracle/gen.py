@@ -904,6 +904,48 @@ def gen_edges(rng):
     return variant, m, s
 
 
+# ------------------------------------------------------------------------------------------------ quirks
+QUIRK_ADDRESSES = [
+    # quoted local parts that dequote to nothing but a comment: sendmail abandons Parse0 / ParseRecipient there
+    '"(x)"', '"()"', '<"(x)">', '"(x)"@other.net', '"(x)"@' + LOCAL, '"(x)"@' + RELAYDOM, '"(x)"@nowhere.example',
+    '"(x)"@full.example', '"(x)"@blocked.example', '"(a%b)"', '"(a%b)"@' + LOCAL, '"(x)"%other.net',
+    '"(x)y"', '"(x)y"@' + LOCAL, '"y(x)"@nowhere.example', '""', '""@' + LOCAL,
+    # the dequote map: comments keep their quotes and angle brackets, a `)` or `>` closing nothing spoils it
+    '<"(<h+)>', '"(<h+)>', '<"(<h+)>@' + LOCAL, '<"(<h+)@' + LOCAL + '>', '"(<)"', '"(>)"', '"<(x)>"', '">(x)<"',
+    '"a)(b"', '"(a\\"b)"', '"\\(x)"', '"a\\(b"', '"(a\\)b)"', '"a%b(c)"', '"a b"', '"a(b)c"@other.net',
+    # `< @ @ host >` is sendmail's own address-literal mark
+    'u@@other.net', '<@@other.net:u@x>', '@!other.net', '@!' + LOCAL, '@!u@other.net', '@!u', '@!]a',
+    '@!]"u@v"a.bx.' + RELAYDOM + ':', 'u@@[10.1.2.3]', 'u@@@other.net',
+    # `%` hacks that unwrap, once the domain relays, to an address the initial parse refuses
+    'u%@other.net', 'u%%other.net', 'u!@other.net', 'u@%other.net',
+]
+
+
+def gen_quirks(rng):
+    """Fixed addresses on which the engine once differed from sendmail (found by the live oracle test), through
+    tls_rcpt, check_mail and check_rcpt, in a random relay variant."""
+    variant = rng.choice(RCPT_VARIANTS)
+    m = ['To:other.net\tRELAY', 'TLS_Rcpt:other.net\tVERIFY', 'From:bad.example\tREJECT',
+         'To:blocked.example\tREJECT', 'To:"(x)"@full.example\tRELAY', 'From:"(x)"@other.net\tREJECT',
+         'To:u@\tREJECT']
+    if variant.startswith('delay_checks_'):
+        m.append('Spam:%s\t%s' % (LOCAL, 'FRIEND' if variant.endswith('friend') else 'HATER'))
+    s = ['.C{w}%s' % LOCAL, '.C{w}[10.1.2.3]', '.D{verify}OK', '.D{client_addr}198.51.100.7', '.D{client_name}']
+    if rng.random() < 0.5:
+        s.append('.C{R}%s' % RELAYDOM)
+    # A sender check that fails under delay_checks would name this host (`<@ $j>`) after some of these addresses.
+    s.append('.D{mail_from}<ok@sender.example>')
+    lines = []
+    for a in QUIRK_ADDRESSES:
+        rs = rng.choice(['check_rcpt', 'check_rcpt', 'tls_rcpt', 'check_mail'])
+        if rs == 'check_mail' and variant.startswith(('delay_checks', 'blocklist_delay_checks')):
+            rs = 'check_rcpt'
+        lines.append('%s %s' % (rs, a))
+    rng.shuffle(lines)
+    s += lines
+    return variant, m, s
+
+
 SUITES = {
     'tls_client': gen_tls_client,
     'tls_server': gen_tls_server,
@@ -917,6 +959,7 @@ SUITES = {
     'chaos_relay': gen_chaos_relay,
     'tempfail': gen_tempfail,
     'edges': gen_edges,
+    'quirks': gen_quirks,
 }
 
 

@@ -17,7 +17,11 @@ import AccessMap
 ///   literals stay; names in class `w` get a trailing dot; no other name is changed (sendmail would ask DNS);
 /// - an address for a local domain whose local part still holds `%`, `!` or `@` (or is one quoted string that
 ///   holds them) is canonicalised again without the local domain — so `user%remote@local`,
-///   `remote!user@local`, `"user@remote"@local` and `@local:user@remote` all end up as `user@remote`.
+///   `remote!user@local`, `"user@remote"@local` and `@local:user@remote` all end up as `user@remote`;
+/// - `< @ @ host >` (sendmail's own mark for an address literal, which `@!host` also produces) loses one `@`;
+/// - a one-token quoted local part goes through the `dequote` map (``dequote(_:)``); when it dequotes to nothing but
+///   a comment (`"(x)"`) sendmail gives the ruleset up there and its caller goes on with the workspace as it was
+///   (``canonAddrReportingFailure(_:)`` tells delay_checks' check_rcpt, which then runs FullAddr late).
 struct RelayAddressCanonicalizer {
     let configuration: PolicyConfiguration
 
@@ -27,7 +31,17 @@ struct RelayAddressCanonicalizer {
 
     /// ruleset 3 then the initial parse (`CanonAddr`).
     func canonAddr(_ tokens: [Token]) -> [Token] {
-        parse0(canonify(tokens))
+        var failed = false
+        return parse0(canonify(tokens), failed: &failed)
+    }
+
+    /// CanonAddr, telling also whether Parse0 gave up on a dequoted value sendmail cannot use (``dequote(_:)``
+    /// returned `nil`). The workspace is then Parse0's as it stood, and the ruleset that called CanonAddr skips the
+    /// calls to the left of it in the same rule (delay_checks' `$>FullAddr $>CanonAddr`).
+    func canonAddrReportingFailure(_ tokens: [Token]) -> (tokens: [Token], failed: Bool) {
+        var failed = false
+        let tokens = parse0(canonify(tokens), failed: &failed)
+        return (tokens, failed)
     }
 
     // MARK: - class helpers
@@ -277,6 +291,18 @@ struct RelayAddressCanonicalizer {
         {
             if !ownDotted.isEmpty { replaceDomain(ownDotted) }
         }
+        // `< @ @ host >` is how sendmail marks an address literal on its way through, and an address can arrive
+        // written that way (`@!x` → `x < @ @ . UUCP >`): a local host becomes this host's name, any other loses
+        // one `@` and canonicalisation ends there.
+        let marked = Array(w[f.domain])
+        if marked.count >= 2, marked[0].text == "@" {
+            if isLocal(marked[1...]) && !ownDotted.isEmpty {
+                replaceDomain(ownDotted)
+            } else {
+                replaceDomain(Array(marked[1...]))
+                return w
+            }
+        }
         let current = Array(w[f.domain])
         if current.count >= 3, current.first?.text == "[", current.last?.text == "]" {
             // Address literal: ours becomes the host name, any other stays as it is.
@@ -329,12 +355,31 @@ struct RelayAddressCanonicalizer {
         return .error(host: Array(w[3..<colon]), text: Array(w[(colon + 1)...]))
     }
 
+    // MARK: - FullAddr
+
+    /// FullAddr (delay_checks): a workspace that ends in `< @ domain . >` loses that dot; one that ends in `< @ … >`
+    /// is complete; anything else that is not empty gets `< @ $j >` (this host's name) appended. The rules are
+    /// anchored at the end of the workspace: a `< @ … >` earlier on does not count.
+    func fullAddr(_ input: [Token]) -> [Token] {
+        var w = input
+        /// Whether some `< @` starts at or before `index`.
+        func openFocus(atOrBefore index: Int) -> Bool {
+            index >= 0 && (0...index).contains { w[$0].text == "<" && $0 + 1 < w.count && w[$0 + 1].text == "@" }
+        }
+        while w.count >= 5, w[w.count - 1].text == ">", w[w.count - 2].text == ".", openFocus(atOrBefore: w.count - 5) {
+            w.remove(at: w.count - 2)
+        }
+        if w.count >= 3, w[w.count - 1].text == ">", openFocus(atOrBefore: w.count - 3) { return w }
+        if w.isEmpty { return w }
+        return w + [Token("<"), Token("@")] + hostNameTokens + [Token(">")]
+    }
+
     // MARK: - Parse0
 
     /// How deep Parse0 → canonify → Parse0 may nest before the workspace is given up.
     static let maximumNesting = 24
 
-    func parse0(_ input: [Token], depth: Int = 0) -> [Token] {
+    func parse0(_ input: [Token], depth: Int = 0, failed: inout Bool) -> [Token] {
         // Some workspaces (`!`, `a!`) canonify to themselves and Parse0 hands them to canonify again forever;
         // sendmail gives up after its nesting limit ("excessive recursion") and leaves the unexpanded call
         // `$> Parse0 …` in the workspace.
@@ -372,19 +417,24 @@ struct RelayAddressCanonicalizer {
         if let open = w.indices.dropLast(2).first(where: {
             w[$0].text == "<" && w[$0 + 1].text == "@" && w[$0 + 2].text == ">"
         }) {
-            return parse0(canonify(Array(w[..<open])), depth: depth + 1)
+            return parse0(canonify(Array(w[..<open])), depth: depth + 1, failed: &failed)
         }
         // `@here:rest` → rest
         if text(0) == "<", text(1) == "@", let close = w.firstIndex(where: { $0.text == ">" }),
             close + 1 < w.count,
             w[close + 1].text == ":", isLocalDotted(w[2..<close])
         {
-            return parse0(canonify(Array(w[(close + 2)...])), depth: depth + 1)
+            return parse0(canonify(Array(w[(close + 2)...])), depth: depth + 1, failed: &failed)
         }
         if w.count >= 5, text(1) == "<", text(2) == "@", w.last?.text == ">",
             isLocalDotted(w[3..<(w.count - 1)])
         {
-            w = dequote(w[0]) + w[1...]
+            // A value sendmail cannot use abandons Parse0 here, with the workspace as it is.
+            guard let local = dequote(w[0]) else {
+                failed = true
+                return w
+            }
+            w = local + w[1...]
         }
         if w.count >= 4, text(0) == "<", text(1) == "@", w.last?.text == ">" {
             return T.error("5.1.3", "553 User address required")
@@ -392,12 +442,17 @@ struct RelayAddressCanonicalizer {
         if let open = focusAtEnd(w), isLocalDotted(w[(open + 2)..<(w.count - 1)]),
             w[..<open].contains(where: Self.isNetworkOperator)
         {
-            return parse0(canonify(Array(w[..<open])), depth: depth + 1)
+            return parse0(canonify(Array(w[..<open])), depth: depth + 1, failed: &failed)
         }
         if w.count == 1 {
-            let local = dequote(w[0])
+            guard let local = dequote(w[0]) else {
+                failed = true
+                return w
+            }
             if local.isEmpty { return T.error("5.1.3", "553 User address required") }
-            if local.contains(where: Self.isNetworkOperator) { return parse0(canonify(local), depth: depth + 1) }
+            if local.contains(where: Self.isNetworkOperator) {
+                return parse0(canonify(local), depth: depth + 1, failed: &failed)
+            }
             return local
         }
         return w
@@ -487,37 +542,58 @@ struct RelayAddressCanonicalizer {
         return nil
     }
 
-    /// The `dequote` map: a quoted string loses its quotes and is tokenized again; anything else is unchanged.
-    func dequote(_ token: Token) -> [Token] {
-        guard token.isQuoted else { return [token] }
-        var inner = token.text.dropFirst()
-        if inner.last == "\"" { inner = inner.dropLast() }
-        var text = ""
+    /// The `dequote` map. Its key is one token's text: outside comments the double quotes go and the rest is tokenized
+    /// again. A backslash stays and takes the next character literally; inside a comment quotes and angle brackets
+    /// are plain text. The map finds nothing — the rule keeps the token as it was — when the text holds no quote at
+    /// all, a blank, a `)` or `>` that closes nothing, or ends inside a quote, a comment, an angle bracket or after a
+    /// backslash.
+    ///
+    /// `nil`: the unquoted text is not empty but tokenizes to nothing (it was only comments, as in `"(x)"`). sendmail cannot use such a
+    /// value; it abandons the calling ruleset there (status 65), and the caller goes on with that ruleset's workspace
+    /// as it stood before the rule.
+    func dequote(_ token: Token) -> [Token]? {
+        var out = ""
+        var angles = 0
+        var comments = 0
+        var quotes = 0
+        var quoted = false
         var escaped = false
-        var angle = 0
-        var paren = 0
-        for c in inner {
+        for c in token.text {
             if escaped {
-                text.append(c)
+                out.append(c)
                 escaped = false
                 continue
             }
             switch c {
-            case "\\":
-                // The backslash stays: re-tokenized, `\@` is part of a word, not an operator.
-                escaped = true
-                text.append(c)
+            case "\\": escaped = true
+            case "(": comments += 1
+            case ")":
+                guard comments > 0 else { return [token] }
+                comments -= 1
             case " ", "\t": return [token]
-            case "<": angle += 1
-            case ">": angle -= 1
-            case "(": paren += 1
-            case ")": paren -= 1
             default: break
             }
-            if c != "\\" { text.append(c) }
+            if comments > 0 {
+                out.append(c)
+                continue
+            }
+            switch c {
+            case "\"":
+                quoted.toggle()
+                quotes += 1
+                continue
+            case "<": angles += 1
+            case ">":
+                guard angles > 0 else { return [token] }
+                angles -= 1
+            default: break
+            }
+            out.append(c)
         }
-        if angle != 0 || paren != 0 { return [token] }
-        return Tokenizer.tokenize(text)
+        guard quotes > 0, !quoted, angles == 0, comments == 0, !escaped else { return [token] }
+        // `""` dequotes to an empty value, which is no tokens; text that tokenizes to nothing is the failure.
+        let tokens = Tokenizer.tokenize(out)
+        return tokens.isEmpty && !out.isEmpty ? nil : tokens
     }
 }
 

@@ -269,15 +269,10 @@ extension RulesetEvaluator {
             if let tls = try tlsClientAtMail() { return tls }
             return .resolved(mailer: name, host: nil, text: nil)
         }
-        var w = canon.canonAddr(address)
-        while let f = canon.focus(w), f.domain.count >= 2, f.domain.upperBound == w.count - 1,
-            w[w.count - 2].text == "."
-        {
-            w.remove(at: w.count - 2)
-        }
-        if canon.focus(w) == nil, !w.isEmpty {
-            w = w + [Token("<"), Token("@")] + canon.hostNameTokens + [Token(">")]
-        }
+        // `<?> $>FullAddr $>CanonAddr address`. When CanonAddr fails (a dequoted local part sendmail cannot use),
+        // FullAddr is left unexpanded and runs with the next rule's call to checkmail, over `address $| result`.
+        let canonical = canon.canonAddrReportingFailure(address)
+        let w = canonical.failed ? canonical.tokens : canon.fullAddr(canonical.tokens)
         if settings.spamPolicy != .none {
             var result: AccessLookupResult = .notFound
             if let f = canon.focus(w), f.open >= 1 {
@@ -302,7 +297,12 @@ extension RulesetEvaluator {
         lastReturn = Workspace.notFoundGroup
         let sender = try macro("mail_from")
         let mail = try checkMailAfterTLSForDelay(sender)
-        if mail.isMailer { return mail }
+        if mail.isMailer {
+            guard canonical.failed else { return mail }
+            // The left-over FullAddr: `address $| $# …` gets `< @ $j >` at its end, which lands in the reply text.
+            let full = canon.fullAddr(w + [Token("$|")] + mail.workspaceTokens)
+            return RulesetResult(resolvedWorkspace: Array(full[(w.count + 1)...]))
+        }
         let relay = try checkRelay(name: macro("client_name"), address: macro("client_addr"))
         if relay.isMailer { return relay }
         return .workspace(w)
@@ -377,13 +377,19 @@ extension RulesetEvaluator {
 
     mutating func parseRecipient(_ address: [Token]) -> [Token] {
         var w = canon.canonAddr(address)
+        // A `$#` answer from CanonAddr (the initial parse refusing `u%` once `u%@relayed.domain` is unwrapped) is
+        // ParseRecipient's answer, and Rcpt_ok's.
+        if RelayAddressCanonicalizer.parseError(w) != nil { return w }
         while let f = canon.focus(w), f.domain.count >= 2, f.domain.upperBound == w.count - 1,
             w[w.count - 2].text == "."
         {
             w.remove(at: w.count - 2)
         }
         if w.count >= 4, w[1].text == "<", w[2].text == "@", w.last?.text == ">" {
-            w = canon.dequote(w[0]) + w[1...]
+            // A value sendmail cannot use abandons ParseRecipient here: its caller gets the workspace with the
+            // `<?>` mark ParseRecipient had put in front.
+            guard let local = canon.dequote(w[0]) else { return [Token("<"), Token("?"), Token(">")] + w }
+            w = local + w[1...]
         }
         guard let f = canon.focus(w), f.domain.upperBound == w.count - 1,
             w[..<f.open].contains(where: RelayAddressCanonicalizer.isNetworkOperator)
@@ -421,6 +427,7 @@ extension RulesetEvaluator {
             }
         } else {
             w = parseRecipient(address)
+            if let refused = RelayAddressCanonicalizer.parseError(w) { return .final(refused) }
         }
         let f = canon.focus(w)
         let focusedAtEnd = f.map { $0.domain.upperBound == w.count - 1 && $0.open >= 1 } ?? false

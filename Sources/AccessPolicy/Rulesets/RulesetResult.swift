@@ -125,6 +125,20 @@ public enum RulesetResult: Hashable, Sendable {
 }
 
 extension RulesetResult {
+    /// The result as a workspace again: `$# mailer $@ host $: text` (absent parts left out), or the plain workspace.
+    /// ``init(resolvedWorkspace:)`` reads it back.
+    var workspaceTokens: [Token] {
+        switch self {
+        case .resolved(let mailer, let host, let text):
+            var w = [Token("$#")] + mailer
+            if let host { w += [Token("$@")] + host }
+            if let text { w += [Token("$:")] + text }
+            return w
+        case .workspace(let tokens):
+            return tokens
+        }
+    }
+
     /// A workspace that starts with `$#`, read as sendmail's caller reads it: the mailer is the tokens up to the
     /// first `$@` or `$:`, the host the tokens after that `$@` up to the next `$:`, the text everything after that
     /// `$:` (later metasymbols included, as in a malformed workspace). Any other workspace stays a workspace.
