@@ -110,6 +110,25 @@ struct LookupSearchOrderTests {
         #expect(connect("tmpval.example", "1").0 == .temporaryFailure)
     }
 
+    @Test("a value without tokens cannot be used: the result says where the routine stood; an empty one can")
+    func unusableValues() {
+        let source = InMemoryAccessMapSource([
+            "Connect:a.example": "(comment)", "b.example": ")", "Connect:10.1": "(x", "Connect:e.example": "%1",
+        ])
+        var lookup = AccessLookup(source: source)
+        let d = lookup.domain(Tokenizer.tokenize("x.a.example"), tag: .connect, mark: .tagThenUntagged)
+        #expect(d.value?.tokens == [])
+        #expect(d.value?.unusable == UnusableValue(key: Tokenizer.tokenize("a.example"), afterNotFound: false))
+        let untagged = lookup.domain(Tokenizer.tokenize("b.example"), tag: .connect, mark: .tagThenUntagged)
+        #expect(untagged.value?.unusable == UnusableValue(key: Tokenizer.tokenize("b.example"), afterNotFound: true))
+        let a = lookup.address(Tokenizer.tokenize("10.1.2.3"), tag: .connect, mark: .tagOnly)
+        #expect(a.value?.unusable == UnusableValue(key: Tokenizer.tokenize("10.1"), afterNotFound: false))
+        // `%1` becomes nothing: an empty value, which the rulesets can use.
+        let empty = lookup.domain(Tokenizer.tokenize("e.example"), tag: .connect, mark: .tagOnly)
+        #expect(empty.value?.tokens == [])
+        #expect(empty.value?.unusable == nil)
+    }
+
     @Test("a stored value of ? reads as not found and the search goes on")
     func questionMarkValue() {
         var lookup = AccessLookup(source: Self.base, tracing: true)

@@ -54,7 +54,7 @@ struct HardeningGoldenTests {
     func edges(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
 
     @Test(
-        "addresses the live oracle once caught the engine on (dequote, `<@@…>`, unwrapped `%` hacks)",
+        "inputs the live oracle once caught the engine on (dequote, `<@@…>`, `%` hacks, values without tokens)",
         arguments: Harness.goldenCases("quirks")
     )
     func quirks(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }

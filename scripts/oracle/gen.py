@@ -943,6 +943,20 @@ def gen_quirks(rng):
         lines.append('%s %s' % (rs, a))
     rng.shuffle(lines)
     s += lines
+    # Map values sendmail cannot use (only a comment, a stray `)`): the search routine stops at that key; a quoted
+    # value with an escaped quote; `.D` values ending in an escaped blank.
+    m += ['Connect:c.example\t(c)', 'Connect:10.1.2.9\t(c)', 'From:u@sender.example\t(c)',
+          'From:unusable.example\t(c)', 'Clt_Features:a.b\t)', 'Srv_Features:\t(c)', 'CERTISSUER:/CN=ca\t(c)',
+          'Clt_Features:q.b\tNOyb"y 5y\\" NO,8']
+    delayed = variant.startswith(('delay_checks', 'blocklist_delay_checks'))
+    tail = ['.D{client_name}a.b', 'clt_features x', 'srv_features x', '.D{client_name}q.b', 'clt_features x',
+            '.D{cert_issuer}/CN=ca', 'RelayTLS x', '.D{auth_type}PLAIN', '.D{auth_authen}x', '.D{auth_author}*b7\\ ',
+            'trust_auth <alice>', '.D{auth_author}\\ ', 'trust_auth <alice>', '.D{auth_author}b\\ c\\ ',
+            'trust_auth <alice>']
+    if not delayed:
+        tail += ['check_relay c.example $| 10.1.2.4', 'check_relay z.example $| 10.1.2.9',
+                 'check_mail <u@sender.example>', 'check_mail <x@unusable.example>']
+    s += tail
     return variant, m, s
 
 

@@ -55,6 +55,11 @@ public struct AccessLookup {
             var step = lookupCandidate(tag: tag, dot: false, key, mark: mark)
             if case .notFound = step, options.contains(.lookupDotDomain), let rest = Self.afterFirstDot(key) {
                 step = lookupCandidate(tag: tag, dot: true, rest, mark: mark)
+                // The `.rest` look-up runs on D's workspace for the whole name.
+                if case .found(var value) = step, value.unusable != nil {
+                    value.unusable?.key = Array(key)
+                    step = .found(value)
+                }
             }
             if case .found(let value) = step {
                 if options.contains(.skip) && value.isKeyword("SKIP") { return .notFound }
@@ -258,11 +263,18 @@ public struct AccessLookup {
             lastAnswerTokens = Tokenizer.tokenize(bytes: sentKey + Array("<TMPF>".utf8))
             return .temporaryFailure
         case .found(let bytes):
-            let tokens = Tokenizer.tokenize(bytes: Self.substitutePercent(bytes, key: sentKey))
+            let substituted = Self.substitutePercent(bytes, key: sentKey)
+            let tokens = Tokenizer.tokenize(bytes: substituted)
             lastAnswerTokens = tokens
             if tokens.count == 1 && tokens[0].text == "?" { return .notFound }
             if Self.endsWithTemporaryFailureMark(tokens) { return .temporaryFailure }
-            return .found(AccessMapValue(tokens: tokens, key: String(decoding: sentKey, as: UTF8.self)))
+            // Text without tokens (a comment, an unclosed `(`, a stray `)`) cannot be used; an empty text can.
+            let unusable =
+                tokens.isEmpty && !substituted.isEmpty
+                ? UnusableValue(key: Array(key), afterNotFound: tag == nil || dot) : nil
+            return .found(
+                AccessMapValue(tokens: tokens, key: String(decoding: sentKey, as: UTF8.self), unusable: unusable)
+            )
         }
     }
 

@@ -8,10 +8,17 @@ public struct AccessMapValue: Hashable, Sendable {
     /// The key that matched, as sent (original case, e.g. `TLS_Clt:mx.example.com`).
     public var key: String
 
+    /// Set when the stored value is not empty but yields no tokens (`(c)`, `(x`, `)`): sendmail cannot use such a
+    /// value and gives up the search routine (D, A) at that look-up; its caller goes on with the routine's workspace
+    /// as it stood. ``tokens`` is then empty. Callers that model the routine's workspace use this; the others see an
+    /// empty value.
+    public var unusable: UnusableValue?
+
     /// Creates a value.
-    public init(tokens: [Token], key: String) {
+    public init(tokens: [Token], key: String, unusable: UnusableValue? = nil) {
         self.tokens = tokens
         self.key = key
+        self.unusable = unusable
     }
 
     /// The value's text as sendmail would assemble it (`assembledText()`).
@@ -19,6 +26,21 @@ public struct AccessMapValue: Hashable, Sendable {
 
     /// The value is the single keyword `word` (ASCII case-insensitive): `OK`, `RELAY`, `REJECT`, …
     public func isKeyword(_ word: String) -> Bool { tokens.count == 1 && tokens[0].matches(word) }
+}
+
+/// Where a search routine stood when it met a value it cannot use (``AccessMapValue/unusable``).
+public struct UnusableValue: Hashable, Sendable {
+    /// The routine's key at that moment (without the tag): the host name or address as far as it was shortened.
+    public var key: [Token]
+    /// A look-up of the same key came first and found nothing (the untagged or `.domain` try failed, not the first
+    /// tagged one): the routine's workspace then starts with its `<?>` mark.
+    public var afterNotFound: Bool
+
+    /// Creates the record.
+    public init(key: [Token], afterNotFound: Bool) {
+        self.key = key
+        self.afterNotFound = afterNotFound
+    }
 }
 
 /// The outcome of one access-map search (D, A, E, F, U, SearchList or a bare-tag look-up).

@@ -57,8 +57,8 @@ extension Sequence where Element == Token {
 /// Reads a printed token line back as the `-bt` contract does and assembles its text.
 enum TextAssembly {
     static func assemble(printed: [UInt8]) -> String {
-        // Re-split the printed line: a piece starting with `"` runs to the next `"` (or the end); other pieces run
-        // to the next space.
+        // Re-split the printed line: a piece starting with `"` runs to the next unescaped `"` (or the end); other
+        // pieces run to the next space.
         var out: [UInt8] = []
         var previousWasAtom = false
         var i = 0
@@ -71,8 +71,9 @@ enum TextAssembly {
             let start = i
             let atom: Bool
             if printed[i] == UInt8(ascii: "\"") {
+                // A backslash inside the quoted piece takes the next byte with it (`"a\" b"` is one piece).
                 var j = i + 1
-                while j < n && printed[j] != UInt8(ascii: "\"") { j += 1 }
+                while j < n && printed[j] != UInt8(ascii: "\"") { j += printed[j] == UInt8(ascii: "\\") ? 2 : 1 }
                 i = j < n ? j + 1 : n
                 atom = false
             } else {

@@ -89,7 +89,17 @@ extension RulesetEvaluator {
         if case .notFound = result, !address.isEmpty {
             result = lookup.address(address, tag: .connect, mark: .tagThenUntagged)
         }
-        guard let value = PolicyValue(result) else { return .word("OK") }
+        var value: PolicyValue
+        if case .found(let found) = result, found.tokens.isEmpty {
+            // A value sendmail cannot use ends D or A with their own workspace `<key> <?> <+Connect> <address>`,
+            // which check_relay reads as the value `key`; after a not-found look-up of the same key the workspace
+            // starts with `<?>` and the search goes on with nothing to find. An empty value matches no rule.
+            guard let unusable = found.unusable, !unusable.afterNotFound else { return .word("OK") }
+            value = PolicyValue(tokens: unusable.key)
+        } else {
+            guard let found = PolicyValue(result) else { return .word("OK") }
+            value = found
+        }
         switch value {
         case .ok(let word), .relay(let word): return .workspace([word])
         default: return reply(for: value)
@@ -189,7 +199,11 @@ extension RulesetEvaluator {
                 mark: .tagThenUntagged
             )
         }
-        // SearchList has returned (`<?>` or `<value>`).
+        // SearchList has returned (`<?>` or `<value>`). A value sendmail cannot use stops F, U or D with their own
+        // workspace, and SearchList hands on its key as the value (`From:u@x.example (c)` → `$#error $: u@x.example`).
+        if case .found(let found) = lookupResult, let unusable = found.unusable, !unusable.afterNotFound {
+            lookupResult = .found(AccessMapValue(tokens: unusable.key, key: found.key))
+        }
         lastReturn = Workspace.notFoundGroup
         if let value = PolicyValue(lookupResult) {
             // The marks themselves may be written as values: `TEMP`, `PERM`, `OKR` (resolved), `?` (no entry).
@@ -454,6 +468,10 @@ extension RulesetEvaluator {
                 }
             } else if !w.isEmpty {
                 result = lookup.searchList([.localPart(w + [Token("@")])], tag: .to, mark: .tagThenUntagged)
+            }
+            // As in check_mail, a value sendmail cannot use stops the routine and its key becomes the value.
+            if case .found(let found) = result, let unusable = found.unusable, !unusable.afterNotFound {
+                result = .found(AccessMapValue(tokens: unusable.key, key: found.key))
             }
             if let value = PolicyValue(result) {
                 switch value {

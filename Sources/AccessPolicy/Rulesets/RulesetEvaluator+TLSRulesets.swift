@@ -131,12 +131,16 @@ extension RulesetEvaluator {
         let issuer = try expand(.certIssuer)
         guard !issuer.isEmpty else { return no }
         guard case .found(let value) = lookup.exactKey(tag: .certIssuer, issuer) else { return no }
+        // A value sendmail cannot use stops RelayTLS at that look-up.
+        if value.unusable != nil { throw RulesetAbort() }
         if value.isKeyword("RELAY") { return .resolved(mailer: [Token("RELAY")], host: nil, text: nil) }
         guard value.isKeyword("SUBJECT") else { return no }
         let subject = try expand(.certSubject)
-        guard !subject.isEmpty, case .found(let subjectValue) = lookup.exactKey(tag: .certSubject, subject),
-            subjectValue.isKeyword("RELAY")
-        else { return no }
+        guard !subject.isEmpty, case .found(let subjectValue) = lookup.exactKey(tag: .certSubject, subject) else {
+            return no
+        }
+        if subjectValue.unusable != nil { throw RulesetAbort() }
+        guard subjectValue.isKeyword("RELAY") else { return no }
         return .resolved(mailer: [Token("RELAY")], host: nil, text: nil)
     }
 

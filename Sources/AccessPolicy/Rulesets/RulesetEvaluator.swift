@@ -27,6 +27,7 @@ struct RulesetEvaluator {
     /// five-group form for an empty key).
     mutating func domainGroup(_ key: [Token], tag: AccessTag) -> [Token] {
         let result = lookup.domain(key, tag: tag, mark: .tagOnly)
+        if let stopped = Self.stoppedRoutine(result, tag: tag) { return stopped }
         if key.isEmpty {
             // sendmail cannot normalise this result: the raw answer stays in the workspace.
             let raw: [Token]
@@ -42,6 +43,7 @@ struct RulesetEvaluator {
     /// The workspace sendmail's A routine leaves (`<> <?> <! Tag> <>` for an empty key).
     mutating func addressGroup(_ key: [Token], tag: AccessTag) -> [Token] {
         let result = lookup.address(key, tag: tag, mark: .tagOnly)
+        if let stopped = Self.stoppedRoutine(result, tag: tag) { return stopped }
         if case .notSearched = result { return [Workspace.open, Workspace.close] + Self.malformedTail(tag) }
         return Self.group(result) + [Workspace.open, Workspace.close]
     }
@@ -89,6 +91,14 @@ struct RulesetEvaluator {
         case .notFound, .notSearched: return Workspace.notFoundGroup
         case .temporaryFailure: return Workspace.temporaryFailureGroup
         }
+    }
+
+    /// The workspace D or A (called `<key> <?> <! Tag> <>`) are left with when they meet a value sendmail cannot use
+    /// (``AccessMapValue/unusable``): their own, at the key they had reached. `nil` for any other result.
+    static func stoppedRoutine(_ result: AccessLookupResult, tag: AccessTag) -> [Token]? {
+        guard case .found(let value) = result, let unusable = value.unusable else { return nil }
+        let mark = unusable.afterNotFound ? Workspace.notFoundGroup : []
+        return mark + [Workspace.open] + unusable.key + [Workspace.close] + malformedTail(tag)
     }
 
     static func malformedTail(_ tag: AccessTag) -> [Token] {

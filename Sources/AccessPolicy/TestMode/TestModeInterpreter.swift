@@ -118,7 +118,29 @@ public struct TestModeInterpreter: Sendable {
             out.append(bytes[i])
             i += 1
         }
-        return Token.losslessText(out)
+        return Token.losslessText(droppingFinalEscapedBlank(out))
+    }
+
+    /// sendmail -bt drops the backslash of an escaped blank that ends a `.D` value (nothing but blanks after it,
+    /// outside quotes): `a\ ` reads as `a`, `\ ` as a blank-only value, while `a\ b` keeps its escaped blank.
+    static func droppingFinalEscapedBlank(_ bytes: [UInt8]) -> [UInt8] {
+        var quoted = false
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "\\") {
+                if !quoted, i + 1 < bytes.count, bytes[(i + 1)...].allSatisfy(Tokenizer.isSpace) {
+                    var out = bytes
+                    out.remove(at: i)
+                    return out
+                }
+                i += 2
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { quoted.toggle() }
+            i += 1
+        }
+        return bytes
     }
 
     private mutating func addToClass(_ text: Substring, number: Int) -> LineOutcome {
