@@ -953,9 +953,24 @@ def gen_quirks(rng):
             '.D{cert_issuer}/CN=ca', 'RelayTLS x', '.D{auth_type}PLAIN', '.D{auth_authen}x', '.D{auth_author}*b7\\ ',
             'trust_auth <alice>', '.D{auth_author}\\ ', 'trust_auth <alice>', '.D{auth_author}b\\ c\\ ',
             'trust_auth <alice>']
+    # `>` inside values: check_mail and Rcpt_ok read the value up to it, check_relay reads all of it.
+    m += ['Connect:gt.example\tERROR:550 see <x@y> first', 'Connect:gt2.example\tREJECT > x',
+          'Connect:gt3.example\tQUARANTINE:held <here> now', 'From:gt.example\tERROR:550 see <x@y> first',
+          'From:gt2.example\tREJECT > x', 'To:gt.example\tERROR:550 see <x@y> first', 'To:gt2.example\tDISCARD > x',
+          'To:gt3.example\ta<b']
+    tail += ['check_rcpt <u@gt.example>', 'check_rcpt <u@gt2.example>', 'check_rcpt <u@gt3.example>',
+             'tls_rcpt a:<@', 'check_rcpt a:<@', 'check_rcpt =foo.UUCP:<@']
     if not delayed:
         tail += ['check_relay c.example $| 10.1.2.4', 'check_relay z.example $| 10.1.2.9',
-                 'check_mail <u@sender.example>', 'check_mail <x@unusable.example>']
+                 'check_mail <u@sender.example>', 'check_mail <x@unusable.example>',
+                 'check_relay gt.example $| 10.1.1.1', 'check_relay gt2.example $| 10.1.1.1',
+                 'check_relay gt3.example $| 10.1.1.1', 'check_mail <u@gt.example>', 'check_mail <u@gt2.example>']
+    else:
+        # A `{verify}` that cannot be expanded stops Delay_TLS_Clt (check_rcpt returns the bare mailer) and
+        # Basic_check_mail (check_rcpt goes on to checkrelay).
+        tail += ['.C{TrustAuthMech}PLAIN', '.D{verify} (c) ', '.D{client_addr}10.1.2.3', 'check_rcpt =',
+                 'check_rcpt <u@remote.example>', '.D{auth_type}', '.D{client_name}gt.example',
+                 '.D{client_addr}10.9.9.9', 'check_rcpt "u@v"=@@[IPv6:2001:db8::1]<>']
     s += tail
     return variant, m, s
 

@@ -68,10 +68,32 @@ public enum PolicyValue: Hashable, Sendable {
         self = .other(tokens)
     }
 
+    /// Classifies a value as check_mail and Rcpt_ok read it, with patterns like `<REJECT> $*` and `<$+> $*` over
+    /// `<value> <rest>`: a `>` in the value (from its second token on) ends it there, so
+    /// `ERROR:550 see <x@y> first` answers `550 see <x@y`, and a value whose `<` the tokenizer closed loses that
+    /// `>`. (check_relay's patterns, `<$+> <$*>`, see the whole value.)
+    public init(firstGroupOf tokens: [Token]) {
+        if let close = tokens.indices.dropFirst().first(where: { tokens[$0].text == ">" }) {
+            self.init(tokens: Array(tokens[..<close]))
+        } else {
+            self.init(tokens: tokens)
+        }
+    }
+
     /// The value of a look-up result; `nil` when nothing was found.
     public init?(_ result: AccessLookupResult) {
         switch result {
         case .found(let value): self.init(tokens: value.tokens)
+        case .temporaryFailure: self = .temporaryFailure
+        case .notFound, .notSearched: return nil
+        }
+    }
+
+    /// The value of a look-up result read as check_mail and Rcpt_ok read it (see `init(firstGroupOf:)` on tokens);
+    /// `nil` when nothing was found.
+    public init?(firstGroupOf result: AccessLookupResult) {
+        switch result {
+        case .found(let value): self.init(firstGroupOf: value.tokens)
         case .temporaryFailure: self = .temporaryFailure
         case .notFound, .notSearched: return nil
         }

@@ -112,10 +112,16 @@ struct RelayAddressCanonicalizer {
         }
         // sendmail marks the address with a trailing `< @ >` while it looks for a group phrase and removes the mark
         // afterwards; when the mark was already gone, that removal takes a `< @ >` the address itself ends with.
+        // The group-phrase rule then reads that `< @ >` as the mark too: with a `:` before it, only what lies between
+        // the first `:` and it is kept (`a:<@` → nothing: the list syntax error).
         if !stripPhrase, w.count >= 3, w[w.count - 3].text == "<", w[w.count - 2].text == "@",
             w[w.count - 1].text == ">"
         {
-            w.removeLast(3)
+            if let colon = w[..<(w.count - 3)].firstIndex(where: { $0.text == ":" }) {
+                w = Array(w[(colon + 1)..<(w.count - 3)])
+            } else {
+                w.removeLast(3)
+            }
         }
         while w.last?.text == ";" { w.removeLast() }
         if let list = listInAngles(w) { return list + [Token(":"), Token(";")] + T.nullAddress }

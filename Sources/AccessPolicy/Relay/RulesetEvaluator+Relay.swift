@@ -205,7 +205,7 @@ extension RulesetEvaluator {
             lookupResult = .found(AccessMapValue(tokens: unusable.key, key: found.key))
         }
         lastReturn = Workspace.notFoundGroup
-        if let value = PolicyValue(lookupResult) {
+        if let value = PolicyValue(firstGroupOf: lookupResult) {
             // The marks themselves may be written as values: `TEMP`, `PERM`, `OKR` (resolved), `?` (no entry).
             if case .other(let tokens) = value, tokens.count == 1 {
                 if tokens[0].matches("TEMP") {
@@ -278,9 +278,14 @@ extension RulesetEvaluator {
         let first = try basicCheckRcpt(address)
         if case .resolved(let name, _, _) = first {
             if first.isError || first.isDiscard { return first }
-            // If `$&{verify}` cannot be expanded, check_rcpt stops with the workspace it had.
+            // Delay_TLS_Clt runs tls_client on `$&{verify}`; when that cannot be expanded Delay_TLS_Clt stops and
+            // hands back what it was given, the mailer without its `$#` (`RELAY`), which check_rcpt returns.
             lastReturn = [Token("$#")] + name
-            if let tls = try tlsClientAtMail() { return tls }
+            do {
+                if let tls = try tlsClientAtMail() { return tls }
+            } catch {
+                return .workspace(name)
+            }
             return .resolved(mailer: name, host: nil, text: nil)
         }
         // `<?> $>FullAddr $>CanonAddr address`. When CanonAddr fails (a dequoted local part sendmail cannot use),
@@ -310,7 +315,9 @@ extension RulesetEvaluator {
         // check_rcpt's own workspace at this point is not one word: a failing `$&{mail_from}` leaves `OK`.
         lastReturn = Workspace.notFoundGroup
         let sender = try macro("mail_from")
-        let mail = try checkMailAfterTLSForDelay(sender)
+        // checkmail is called here: when Basic_check_mail stops (a `{verify}` that cannot be expanded), checkmail
+        // hands back a plain workspace and check_rcpt goes on to checkrelay.
+        let mail = (try? checkMailAfterTLSForDelay(sender)) ?? .workspace(sender)
         if mail.isMailer {
             guard canonical.failed else { return mail }
             // The left-over FullAddr: `address $| $# …` gets `< @ $j >` at its end, which lands in the reply text.
@@ -331,7 +338,12 @@ extension RulesetEvaluator {
 
     mutating func delayTLS(_ result: RulesetResult) throws(RulesetAbort) -> RulesetResult {
         if case .workspace(let tokens) = result { lastReturn = tokens }
-        return try tlsClientAtMail() ?? result
+        // Delay_TLS_Clt2 stops on an unexpandable `$&{verify}` and hands back its input (`SPAMFRIEND`).
+        do {
+            return try tlsClientAtMail() ?? result
+        } catch {
+            return result
+        }
     }
 
     /// `tls_client {verify} $| MAIL`, as check_mail (and delay_checks' check_rcpt) run it first: its `$#…` result,
@@ -473,7 +485,7 @@ extension RulesetEvaluator {
             if case .found(let found) = result, let unusable = found.unusable, !unusable.afterNotFound {
                 result = .found(AccessMapValue(tokens: unusable.key, key: found.key))
             }
-            if let value = PolicyValue(result) {
+            if let value = PolicyValue(firstGroupOf: result) {
                 switch value {
                 case .ok, .relay: break
                 case .skip where lookup.options.contains(.skip): break
