@@ -68,6 +68,16 @@ extension RulesetEvaluator {
         return .error(host: host, text: [Token(">")] + workspace[..<close])
     }
 
+    /// What SearchList hands on for a search result: a value sendmail cannot use stops F, U or D with their own
+    /// workspace, and SearchList passes on that routine's key as the value (`From:u@x.example (c)` →
+    /// `$#error $: u@x.example`); when the untagged try hit it, the result stays as it is.
+    static func searchListAnswer(_ result: AccessLookupResult) -> AccessLookupResult {
+        guard case .found(let found) = result, let unusable = found.unusable, !unusable.afterNotFound else {
+            return result
+        }
+        return .found(AccessMapValue(tokens: unusable.key, key: found.key))
+    }
+
     // MARK: - check_relay
 
     /// `check_relay name $| address` as one workspace.
@@ -199,13 +209,9 @@ extension RulesetEvaluator {
                 mark: .tagThenUntagged
             )
         }
-        // SearchList has returned (`<?>` or `<value>`). A value sendmail cannot use stops F, U or D with their own
-        // workspace, and SearchList hands on its key as the value (`From:u@x.example (c)` → `$#error $: u@x.example`).
-        if case .found(let found) = lookupResult, let unusable = found.unusable, !unusable.afterNotFound {
-            lookupResult = .found(AccessMapValue(tokens: unusable.key, key: found.key))
-        }
+        // SearchList has returned (`<?>` or `<value>`).
         lastReturn = Workspace.notFoundGroup
-        if let value = PolicyValue(firstGroupOf: lookupResult) {
+        if let value = PolicyValue(firstGroupOf: Self.searchListAnswer(lookupResult)) {
             // The marks themselves may be written as values: `TEMP`, `PERM`, `OKR` (resolved), `?` (no entry).
             if case .other(let tokens) = value, tokens.count == 1 {
                 if tokens[0].matches("TEMP") {
@@ -481,11 +487,7 @@ extension RulesetEvaluator {
             } else if !w.isEmpty {
                 result = lookup.searchList([.localPart(w + [Token("@")])], tag: .to, mark: .tagThenUntagged)
             }
-            // As in check_mail, a value sendmail cannot use stops the routine and its key becomes the value.
-            if case .found(let found) = result, let unusable = found.unusable, !unusable.afterNotFound {
-                result = .found(AccessMapValue(tokens: unusable.key, key: found.key))
-            }
-            if let value = PolicyValue(firstGroupOf: result) {
+            if let value = PolicyValue(firstGroupOf: Self.searchListAnswer(result)) {
                 switch value {
                 case .ok, .relay: break
                 case .skip where lookup.options.contains(.skip): break
