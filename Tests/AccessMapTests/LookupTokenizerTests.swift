@@ -36,6 +36,9 @@ struct LookupTokenizerTests {
             ("\"q\\!r\"", ["\"q\\!r\""]),
             // sendmail -bt: `.D{auth_author}x"ab\` prints `x "ab\""` (the backslash escapes the quote added).
             ("x\"ab\\", ["x", "\"ab\\\"\""]),
+            // sendmail -bt: `tls_rcpt x<@ \` runs on `x < @ \> >` (the backslash escapes the `>` added first).
+            ("x<@ \\", ["x", "<", "@", "\\>", ">"]),
+            ("x<<y\\", ["x", "<", "<", "y\\>", ">", ">"]),
             ("[192.0.2.1]", ["[", "192", ".", "0", ".", "2", ".", "1", "]"]),
             ("/C=US/O=Example+20CA/CN=Root", ["/", "C=US", "/", "O=Example", "+", "20CA", "/", "CN=Root"]),
         ]

@@ -960,6 +960,10 @@ def gen_quirks(rng):
           'To:gt3.example\ta<b']
     tail += ['check_rcpt <u@gt.example>', 'check_rcpt <u@gt2.example>', 'check_rcpt <u@gt3.example>',
              'tls_rcpt a:<@', 'check_rcpt a:<@', 'check_rcpt =foo.UUCP:<@']
+    # A trailing backslash escapes the `>` that closes an open `<` (one more `>` closes it).
+    m += ['Clt_Features:bs.example\tx<<y\\']
+    tail += ['tls_rcpt [1.2]<@ \\', 'check_rcpt [1.2]<@ \\', '.D{client_name}bs.example', 'clt_features x',
+             '.D{auth_author}x<y\\', 'trust_auth <alice>']
     if not delayed:
         tail += ['check_relay c.example $| 10.1.2.4', 'check_relay z.example $| 10.1.2.9',
                  'check_mail <u@sender.example>', 'check_mail <x@unusable.example>',

@@ -11,7 +11,8 @@
 ///   and `!` is an operator token (`a\!b` is `a`, `!`, `b`);
 /// - `(…)` is a comment, nested, removed, and separates tokens; an unbalanced `(` drops the rest of the text;
 ///   an unbalanced `)` or `>` is dropped without separating (`a)b>c` is the word `abc`);
-/// - every `<` still open at the end gets a closing `>` token.
+/// - every `<` still open at the end gets a closing `>` token; a trailing `\` then escapes the first `>` added into
+///   its word (`x<@ \` is `x`, `<`, `@`, `\>`, `>`).
 public enum Tokenizer {
     /// The operator characters of the shipped sendmail.cf (`O OperatorChars=.:%@!^/[]+`).
     public static let defaultOperatorCharacters = ".:%@!^/[]+"
@@ -141,7 +142,14 @@ public enum Tokenizer {
 
         mutating func finish() -> [Token] {
             if escaped && !inQuote && commentDepth == 0, current.last == UInt8(ascii: "\\") {
-                current.removeLast()  // a trailing backslash escapes nothing
+                if angleDepth > 0 {
+                    // sendmail closes an open `<` by adding `>` to the text: a trailing backslash escapes that first
+                    // `>` into the word (`x<@ \` is `x`, `<`, `@`, `\>`, `>`), and one more closes the bracket.
+                    current.append(UInt8(ascii: ">"))
+                    escaped = false
+                } else {
+                    current.removeLast()  // a trailing backslash escapes nothing
+                }
             }
             if inQuote {
                 // sendmail closes an open quote; a trailing backslash escapes that added quote, so one more closes
