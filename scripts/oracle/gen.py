@@ -968,7 +968,10 @@ def gen_quirks(rng):
         tail += ['check_relay c.example $| 10.1.2.4', 'check_relay z.example $| 10.1.2.9',
                  'check_mail <u@sender.example>', 'check_mail <x@unusable.example>',
                  'check_relay gt.example $| 10.1.1.1', 'check_relay gt2.example $| 10.1.1.1',
-                 'check_relay gt3.example $| 10.1.1.1', 'check_mail <u@gt.example>', 'check_mail <u@gt2.example>']
+                 'check_relay gt3.example $| 10.1.1.1', 'check_mail <u@gt.example>', 'check_mail <u@gt2.example>',
+                 'check_relay gt4.example $| 10.1.1.1', 'check_relay gt5.example $| 10.1.1.1']
+        # check_relay reads `<value> <address>` with `<$+> <$*>`: the value ends at its first `> <`.
+        m += ['Connect:gt4.example\t? TEMP<TMPF><#&4y', 'Connect:gt5.example\tx > < y']
     else:
         # A `{verify}` that cannot be expanded stops Delay_TLS_Clt (check_rcpt returns the bare mailer) and
         # Basic_check_mail (check_rcpt goes on to checkrelay).

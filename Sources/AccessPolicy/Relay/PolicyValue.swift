@@ -89,6 +89,19 @@ public enum PolicyValue: Hashable, Sendable {
         }
     }
 
+    /// Classifies a value as check_relay reads it, with patterns like `<REJECT> <$*>` and `<$+> <$*>` over
+    /// `<value> <address>`: the value ends where `> <` first follows one of its tokens, so
+    /// `? TEMP<TMPF><x>` answers `? TEMP<TMPF`, while `550 see <x@y> first` stays whole.
+    public init(firstOfTwoGroups tokens: [Token]) {
+        if let close = tokens.indices.dropFirst().first(where: {
+            tokens[$0].text == ">" && $0 + 1 < tokens.count && tokens[$0 + 1].text == "<"
+        }) {
+            self.init(tokens: Array(tokens[..<close]))
+        } else {
+            self.init(tokens: tokens)
+        }
+    }
+
     /// The value of a look-up result read as check_mail and Rcpt_ok read it (see `init(firstGroupOf:)` on tokens);
     /// `nil` when nothing was found.
     public init?(firstGroupOf result: AccessLookupResult) {

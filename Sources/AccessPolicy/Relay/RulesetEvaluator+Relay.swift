@@ -106,6 +106,8 @@ extension RulesetEvaluator {
             // starts with `<?>` and the search goes on with nothing to find. An empty value matches no rule.
             guard let unusable = found.unusable, !unusable.afterNotFound else { return .word("OK") }
             value = PolicyValue(tokens: unusable.key)
+        } else if case .found(let found) = result {
+            value = PolicyValue(firstOfTwoGroups: found.tokens)
         } else {
             guard let found = PolicyValue(result) else { return .word("OK") }
             value = found
