@@ -71,13 +71,9 @@ public enum PolicyValue: Hashable, Sendable {
     /// Classifies a value as check_mail and Rcpt_ok read it, with patterns like `<REJECT> $*` and `<$+> $*` over
     /// `<value> <rest>`: a `>` in the value (from its second token on) ends it there, so
     /// `ERROR:550 see <x@y> first` answers `550 see <x@y`, and a value whose `<` the tokenizer closed loses that
-    /// `>`. (check_relay's patterns, `<$+> <$*>`, see the whole value.)
+    /// `>`. (check_relay's patterns, `<$+> <$*>`, read up to the first `> <`: ``init(firstOfTwoGroups:)``.)
     public init(firstGroupOf tokens: [Token]) {
-        if let close = tokens.indices.dropFirst().first(where: { tokens[$0].text == ">" }) {
-            self.init(tokens: Array(tokens[..<close]))
-        } else {
-            self.init(tokens: tokens)
-        }
+        self.init(tokens: Self.prefix(of: tokens) { token, _ in token.text == ">" })
     }
 
     /// The value of a look-up result; `nil` when nothing was found.
@@ -93,13 +89,17 @@ public enum PolicyValue: Hashable, Sendable {
     /// `<value> <address>`: the value ends where `> <` first follows one of its tokens, so
     /// `? TEMP<TMPF><x>` answers `? TEMP<TMPF`, while `550 see <x@y> first` stays whole.
     public init(firstOfTwoGroups tokens: [Token]) {
-        if let close = tokens.indices.dropFirst().first(where: {
-            tokens[$0].text == ">" && $0 + 1 < tokens.count && tokens[$0 + 1].text == "<"
-        }) {
-            self.init(tokens: Array(tokens[..<close]))
-        } else {
-            self.init(tokens: tokens)
-        }
+        self.init(tokens: Self.prefix(of: tokens) { token, next in token.text == ">" && next?.text == "<" })
+    }
+
+    /// The tokens before the first one, from the second on, that `ends` (given it and the token after it, if any).
+    private static func prefix(of tokens: [Token], endingAt ends: (Token, Token?) -> Bool) -> [Token] {
+        guard
+            let end = tokens.indices.dropFirst().first(where: {
+                ends(tokens[$0], $0 + 1 < tokens.count ? tokens[$0 + 1] : nil)
+            })
+        else { return tokens }
+        return Array(tokens[..<end])
     }
 
     /// The value of a look-up result read as check_mail and Rcpt_ok read it (see `init(firstGroupOf:)` on tokens);
