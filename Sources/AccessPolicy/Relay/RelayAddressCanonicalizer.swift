@@ -30,10 +30,7 @@ struct RelayAddressCanonicalizer {
     // MARK: - CanonAddr
 
     /// ruleset 3 then the initial parse (`CanonAddr`).
-    func canonAddr(_ tokens: [Token]) -> [Token] {
-        var failed = false
-        return parse0(canonify(tokens), failed: &failed)
-    }
+    func canonAddr(_ tokens: [Token]) -> [Token] { canonAddrReportingFailure(tokens).tokens }
 
     /// CanonAddr, telling also whether Parse0 gave up on a dequoted value sendmail cannot use (``dequote(_:)``
     /// returned `nil`). The workspace is then Parse0's as it stood, and the ruleset that called CanonAddr skips the
@@ -554,9 +551,9 @@ struct RelayAddressCanonicalizer {
     /// all, a blank, a `)` or `>` that closes nothing, or ends inside a quote, a comment, an angle bracket or after a
     /// backslash.
     ///
-    /// `nil`: the unquoted text is not empty but tokenizes to nothing (it was only comments, as in `"(x)"`). sendmail cannot use such a
-    /// value; it abandons the calling ruleset there (status 65), and the caller goes on with that ruleset's workspace
-    /// as it stood before the rule.
+    /// `nil`: the unquoted text is not empty but tokenizes to nothing (it was only comments, as in `"(x)"`).
+    /// sendmail cannot use such a value; it abandons the calling ruleset there (status 65), and the caller goes on
+    /// with that ruleset's workspace as it stood before the rule.
     func dequote(_ token: Token) -> [Token]? {
         var out = ""
         var angles = 0

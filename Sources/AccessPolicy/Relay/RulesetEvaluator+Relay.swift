@@ -99,18 +99,20 @@ extension RulesetEvaluator {
         if case .notFound = result, !address.isEmpty {
             result = lookup.address(address, tag: .connect, mark: .tagThenUntagged)
         }
-        var value: PolicyValue
-        if case .found(let found) = result, found.tokens.isEmpty {
+        let value: PolicyValue
+        switch result {
+        case .found(let found) where found.tokens.isEmpty:
             // A value sendmail cannot use ends D or A with their own workspace `<key> <?> <+Connect> <address>`,
             // which check_relay reads as the value `key`; after a not-found look-up of the same key the workspace
             // starts with `<?>` and the search goes on with nothing to find. An empty value matches no rule.
             guard let unusable = found.unusable, !unusable.afterNotFound else { return .word("OK") }
             value = PolicyValue(tokens: unusable.key)
-        } else if case .found(let found) = result {
+        case .found(let found):
             value = PolicyValue(firstOfTwoGroups: found.tokens)
-        } else {
-            guard let found = PolicyValue(result) else { return .word("OK") }
-            value = found
+        case .temporaryFailure:
+            value = .temporaryFailure
+        case .notFound, .notSearched:
+            return .word("OK")
         }
         switch value {
         case .ok(let word), .relay(let word): return .workspace([word])
