@@ -36,7 +36,7 @@ struct RelayGoldenTests {
 
 /// Unusual input recorded from sendmail: character soup in macros, map values and inputs, junk addresses,
 /// temporary map failures (a socketmap answering TEMP), and input-syntax edge cases.
-@Suite("Conformance goldens: chaos, tempfail, edges, quirks")
+@Suite("Conformance goldens: chaos, tempfail, edges, quirks, unusable values")
 struct HardeningGoldenTests {
     @Test("TLS rulesets with soup in macros, map values and inputs", arguments: Harness.goldenCases("chaos_tls"))
     func chaosTLS(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
@@ -58,6 +58,12 @@ struct HardeningGoldenTests {
         arguments: Harness.goldenCases("quirks")
     )
     func quirks(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
+
+    @Test(
+        "map values without tokens whose key reads as a value (tls_rcpt, check_mail, Rcpt_ok, ParseRecipient)",
+        arguments: Harness.goldenCases("unusable")
+    )
+    func unusable(_ testCase: ConformanceCase) throws { try Harness.checkEngine(testCase) }
 }
 
 /// Checks on the goldens themselves: they parse, they are big enough, the generator reproduces them, and (where

@@ -21,7 +21,7 @@ enum Harness {
     /// Suites recorded by `scripts/oracle/record-goldens.sh` (folder names under `goldens/`).
     static let tlsSuites = ["tls_client", "tls_server", "tls_rcpt", "tls_misc"]
     static let relaySuites = ["check_relay", "check_mail", "check_rcpt"]
-    static let hardeningSuites = ["chaos_tls", "chaos_addr", "chaos_relay", "tempfail", "edges", "quirks"]
+    static let hardeningSuites = ["chaos_tls", "chaos_addr", "chaos_relay", "tempfail", "edges", "quirks", "unusable"]
 
     /// All case files of one suite, parsed; a parse error becomes a case that fails with that message.
     static func goldenCases(_ suite: String) -> [ConformanceCase] {

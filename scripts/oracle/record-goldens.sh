@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 here=scripts/oracle
 # suite:seed:count — change a seed or count only together with re-recording.
-SUITES="tls_client:1001:60 tls_server:1002:60 tls_rcpt:1003:60 tls_misc:1004:50 check_relay:2001:60 check_mail:2002:60 check_rcpt:2003:110 chaos_tls:3001:40 chaos_addr:3002:40 chaos_relay:3003:40 tempfail:3004:40 edges:3005:20 quirks:3006:20"
+SUITES="tls_client:1001:60 tls_server:1002:60 tls_rcpt:1003:60 tls_misc:1004:50 check_relay:2001:60 check_mail:2002:60 check_rcpt:2003:110 chaos_tls:3001:40 chaos_addr:3002:40 chaos_relay:3003:40 tempfail:3004:40 edges:3005:20 quirks:3006:20 unusable:3007:20"
 command -v sendmail >/dev/null && command -v makemap >/dev/null && command -v m4 >/dev/null \
   || { echo "record-goldens: sendmail, makemap and m4 are needed (scripts/setup.sh --oracle)" >&2; exit 2; }
 mkdir -p .oracle && chmod 755 .oracle

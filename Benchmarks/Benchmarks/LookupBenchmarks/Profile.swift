@@ -13,11 +13,12 @@ import Glibc
 /// Interleaved ratio runs outside the harness, for a shared (loaded) machine and for profilers:
 /// `ACCESSPOLICY_PROFILE=ROUNDS .build/release/LookupBenchmarks` (scripts/ratios.sh).
 ///
-/// Each round times one chunk of the C floor and then one chunk of each Swift variant, on this thread's CPU
-/// clock (`CLOCK_THREAD_CPUTIME_ID`, so time the thread spends descheduled by other processes does not count);
-/// the printed figures are medians over the rounds, and each ratio is the median of the per-round ratios, so load
-/// that changes during the run affects floor and subject alike. Concurrency is measured on the wall clock (two
-/// threads against one, same chunk size).
+/// Each round times, for each Swift variant, one chunk of the C floor and one chunk of the variant (alternating
+/// which goes first, on sessions half the list apart, each pair on sessions the round has not touched yet), on
+/// this thread's CPU clock (`CLOCK_THREAD_CPUTIME_ID`, so time the thread spends descheduled by other processes
+/// does not count); the printed figures are medians over the rounds, and each ratio is the median of the per-round
+/// ratios, so load that changes during the run affects floor and subject alike. Concurrency is measured on the
+/// wall clock (two threads against one, same chunk size).
 enum Profile {
     static func threadCPU() -> Double {
         var t = timespec()
@@ -185,17 +186,31 @@ enum Profile {
             var floors: [String: [Double]] = [:]
             var times: [String: [Double]] = [:]
             var ratios: [String: [Double]] = [:]
-            for _ in 0..<rounds {
+            for round in 0..<rounds {
                 for (label, chains, body) in subjects {
-                    let floor = floorChunk(chains)
-                    let start = threadCPU()
-                    for i in 0..<chunk { body((position + i) % sessionLimit) }
-                    let time = (threadCPU() - start) / Double(chunk) * 1e9
+                    // As in the interleaved package-benchmark rows: the subject walks sessions half the list away
+                    // from the floor's, so neither warms the map pages the other reads, and the order alternates.
+                    let offset = sessionLimit == Int.max ? chains.count / 2 : 0
+                    func subjectChunk() -> Double {
+                        let start = threadCPU()
+                        for i in 0..<chunk { body((position + offset + i) % sessionLimit) }
+                        return (threadCPU() - start) / Double(chunk) * 1e9
+                    }
+                    let floor: Double
+                    let time: Double
+                    if round % 2 == 0 {
+                        floor = floorChunk(chains)
+                        time = subjectChunk()
+                    } else {
+                        time = subjectChunk()
+                        floor = floorChunk(chains)
+                    }
                     floors[label, default: []].append(floor)
                     times[label, default: []].append(time)
                     ratios[label, default: []].append(time / floor)
+                    // Each subject and its floor chunk get sessions no other subject of this round has touched.
+                    position += chunk
                 }
-                position += chunk
             }
             print("| subject | C floor ns/decision | Swift ns/decision | ratio to floor (median of \(rounds) rounds) |")
             print("| --- | --- | --- | --- |")

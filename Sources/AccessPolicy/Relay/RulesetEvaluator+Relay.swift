@@ -71,8 +71,13 @@ extension RulesetEvaluator {
     /// What SearchList hands on for a search result: a value sendmail cannot use stops F, U or D with their own
     /// workspace, and SearchList passes on that routine's key as the value (`From:u@x.example (c)` →
     /// `$#error $: u@x.example`); when the untagged try hit it, the result stays as it is.
-    static func searchListAnswer(_ result: AccessLookupResult) -> AccessLookupResult {
-        guard case .found(let found) = result, let unusable = found.unusable, !unusable.afterNotFound else {
+    ///
+    /// With `untaggedToo`, a value the untagged try hit is passed on the same way: check_mail's rules read the
+    /// group after the routine's `<?>` mark (`un.example (c)` → `check_mail <a@un.example>` →
+    /// `$#error $: un.example`), where Rcpt_ok's look for `<RELAY>` first and find `<?>`.
+    static func searchListAnswer(_ result: AccessLookupResult, untaggedToo: Bool = false) -> AccessLookupResult {
+        guard case .found(let found) = result, let unusable = found.unusable, untaggedToo || !unusable.afterNotFound
+        else {
             return result
         }
         return .found(AccessMapValue(tokens: unusable.key, key: found.key))
@@ -215,7 +220,7 @@ extension RulesetEvaluator {
         }
         // SearchList has returned (`<?>` or `<value>`).
         lastReturn = Workspace.notFoundGroup
-        if let value = PolicyValue(firstGroupOf: Self.searchListAnswer(lookupResult)) {
+        if let value = PolicyValue(firstGroupOf: Self.searchListAnswer(lookupResult, untaggedToo: true)) {
             // The marks themselves may be written as values: `TEMP`, `PERM`, `OKR` (resolved), `?` (no entry).
             if case .other(let tokens) = value, tokens.count == 1 {
                 if tokens[0].matches("TEMP") {
@@ -445,14 +450,52 @@ extension RulesetEvaluator {
             } else if canon.endsWithMember(domain[...], of: "R") {
                 relay = true
             } else if !domain.isEmpty {
-                relay =
-                    PolicyValue(lookup.domain(domain, tag: .to, mark: .tagThenUntagged))?.isRelay == true
+                let result = lookup.domain(domain, tag: .to, mark: .tagThenUntagged)
+                if let stopped = Self.stoppedRelayCheck(result, local: local, domain: domain) {
+                    return stopped.relay ? parseRecipient(stopped.workspace) : stopped.workspace
+                }
+                relay = PolicyValue(result)?.isRelay == true
             }
         }
         return relay ? parseRecipient(local) : w
     }
 
+    /// ParseRecipient's relay check when D meets a value sendmail cannot use (``AccessMapValue/unusable``): D
+    /// hands back its own workspace, `<key> <NO> <+ To> <local < @ domain >>` (`<?>` in front when the untagged
+    /// try hit it), which `<$+> <$+>` turns into `<key> NO > < + To > < local < @ domain >`. A key that is the word
+    /// `RELAY` then sends `NO > < + To > < local` (up to the first `< @`) through ParseRecipient again; anything
+    /// else is returned without its first group. `nil` for any other result.
+    static func stoppedRelayCheck(
+        _ result: AccessLookupResult,
+        local: [Token],
+        domain: [Token]
+    ) -> (relay: Bool, workspace: [Token])? {
+        guard case .found(let found) = result, let unusable = found.unusable else { return nil }
+        let rest = Self.stopTail(Token("NO")) + local + [Workspace.open, Token.atSign] + domain + [Workspace.close]
+        // `<?> key > < NO > …`: the first group is `<?>`, not RELAY; `<$+> $*` returns the rest.
+        if unusable.afterNotFound { return (false, unusable.key + rest) }
+        // `<key> NO > …`: `<$+> $*` drops `<key>`, `<RELAY> $* < @ $* >` takes `NO > …` up to the first `< @`.
+        let w = Array(rest.dropFirst(2))
+        guard unusable.key.count == 1, unusable.key[0].matches("RELAY") else { return (false, w) }
+        var cut = w.count
+        for i in 0..<(w.count - 1) where w[i] == Workspace.open && w[i + 1] == Token.atSign {
+            cut = i
+            break
+        }
+        return (true, Array(w[..<cut]))
+    }
+
     // MARK: - Rcpt_ok
+
+    /// What follows the key in the workspace a `To:` search leaves when D or U stopped at a value sendmail cannot
+    /// use (``AccessMapValue/unusable``), once the caller's rules have cut its groups apart: `> < mark > < + To > <`
+    /// (`?` in Rcpt_ok's blocklist search, `NO` in ParseRecipient's relay check).
+    static func stopTail(_ mark: Token) -> [Token] {
+        [
+            Workspace.close, Workspace.open, mark, Workspace.close, Workspace.open, Token("+"), Token("To"),
+            Workspace.close, Workspace.open,
+        ]
+    }
 
     mutating func rcptOK(_ address: [Token]) throws(RulesetAbort) -> Decision {
         var w: [Token]
@@ -465,8 +508,8 @@ extension RulesetEvaluator {
             w = parseRecipient(address)
             if let refused = RelayAddressCanonicalizer.parseError(w) { return .final(refused) }
         }
-        let f = canon.focus(w)
-        let focusedAtEnd = f.map { $0.domain.upperBound == w.count - 1 && $0.open >= 1 } ?? false
+        var f = canon.focus(w)
+        var focusedAtEnd = f.map { $0.domain.upperBound == w.count - 1 && $0.open >= 1 } ?? false
         if settings.blocklistRecipients {
             var result: AccessLookupResult = .notFound
             if let f, focusedAtEnd || f.open >= 1 {
@@ -491,7 +534,13 @@ extension RulesetEvaluator {
             } else if !w.isEmpty {
                 result = lookup.searchList([.localPart(w + [Token("@")])], tag: .to, mark: .tagThenUntagged)
             }
-            if let value = PolicyValue(firstGroupOf: Self.searchListAnswer(result)) {
+            if case .found(let found) = result, let unusable = found.unusable, unusable.afterNotFound {
+                // The untagged try hit a value sendmail cannot use: SearchList hands back `<?> <key> <?> <+ To>`,
+                // which the rules mark as no match, leaving `key > < ? > < + To > <` in front of the address.
+                w = unusable.key + Self.stopTail(Workspace.question) + w
+                f = canon.focus(w)
+                focusedAtEnd = f.map { $0.domain.upperBound == w.count - 1 && $0.open >= 1 } ?? false
+            } else if let value = PolicyValue(firstGroupOf: Self.searchListAnswer(result)) {
                 switch value {
                 case .ok, .relay: break
                 case .skip where lookup.options.contains(.skip): break
@@ -547,6 +596,9 @@ extension RulesetEvaluator {
                 } else {
                     result = lookup.domain(domain, tag: .to, mark: .tagThenUntagged)
                 }
+                // A value sendmail cannot use stops D (or F) at its key, which the next rule reads as the value
+                // (`To:relay (x` relays to `u@relay`).
+                result = Self.searchListAnswer(result)
             }
             switch PolicyValue(result) {
             case .relay?: return .relay

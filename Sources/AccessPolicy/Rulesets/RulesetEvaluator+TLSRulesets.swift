@@ -66,7 +66,8 @@ extension RulesetEvaluator {
             if w.isEmpty { return .workspace(w) }
             items = [.localPart(w + [Token.atSign]), .exact([])]
         }
-        let found = lookup.searchList(items, tag: .tlsRecipient, mark: .tagOnly)
+        // A value sendmail cannot use stops F, U or D, and SearchList passes on the key they reached as the value.
+        let found = Self.searchListAnswer(lookup.searchList(items, tag: .tlsRecipient, mark: .tagOnly))
         lastReturn = Self.group(found)
         switch found {
         case .notFound, .notSearched:
