@@ -979,6 +979,15 @@ def gen_quirks(rng):
                  'check_rcpt <u@remote.example>', '.D{auth_type}', '.D{client_name}gt.example',
                  '.D{client_addr}10.9.9.9', 'check_rcpt "u@v"=@@[IPv6:2001:db8::1]<>']
     s += tail
+    # -bt reads its input as an address list, but a comma inside a route address (`<` then `@`, up to the next `>`)
+    # does not split it; any other `<` does not protect a comma.
+    m += ['TLS_Rcpt:a.example\tVERIFY']
+    s += ['.D{verify}FAIL', 'tls_rcpt <@, a>', 'tls_rcpt <@x, u@a.example>', 'tls_rcpt <	@x, u@a.example>',
+          'tls_rcpt <(c)@a, u@a.example>', 'tls_rcpt <@x>, u@a.example', 'tls_rcpt <@x <y>, u@a.example>',
+          'tls_rcpt <@x ">", u@a.example>', 'tls_rcpt <u@a.example, v@b.example>', 'check_rcpt <@, >']
+    # Relay_ok answers `{client_resolve}` TEMP before it expands `{client_name}` (blank: it cannot be expanded).
+    s += ['.D{client_addr}192.0.2.99', '.D{client_resolve}TEMP', '.D{client_name} ', 'check_rcpt <u@remote.example>',
+          '.D{client_resolve}FORGED', 'check_rcpt <u@remote.example>']
     return variant, m, s
 
 

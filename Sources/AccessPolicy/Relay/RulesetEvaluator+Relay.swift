@@ -664,7 +664,6 @@ extension RulesetEvaluator {
             }
         }
         let resolve = try macro("client_resolve")
-        let clientName = try macro("client_name")
         if resolve.matchesTokens([Token("TEMP")]) {
             return .temporary(
                 .error(
@@ -674,6 +673,8 @@ extension RulesetEvaluator {
                 )
             )
         }
+        // Expanded only now: a `{client_name}` that cannot be expanded (blank) stops the rules after TEMP.
+        let clientName = try macro("client_name")
         if resolve.matchesTokens([Token("FORGED")]) {
             return .final(
                 .error(

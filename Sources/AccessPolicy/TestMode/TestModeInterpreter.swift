@@ -195,12 +195,17 @@ public struct TestModeInterpreter: Sendable {
         return .result(last.testModeLine)
     }
 
-    /// Splits a `-bt` input at commas outside double quotes (a backslash does not protect a comma, but `\"` does not
-    /// open a quote).
+    /// Splits a `-bt` input at commas outside double quotes and outside a route address (a backslash does not
+    /// protect a comma, but `\"` does not open a quote).
+    ///
+    /// A route address starts with a `<` whose next character other than a blank is `@` (`<@a,@b:u@c>`, where the
+    /// commas belong to the address) and ends at the next `>`; any other `<` does not keep a comma from splitting
+    /// (`<a, b>` is `<a` and `b>`).
     static func addressListParts(_ text: Substring) -> [Substring] {
         var parts: [Substring] = []
         var start = text.startIndex
         var inQuote = false
+        var inRoute = false
         var escaped = false
         var i = text.startIndex
         while i < text.endIndex {
@@ -208,7 +213,7 @@ public struct TestModeInterpreter: Sendable {
             if escaped {
                 // A backslash keeps a `"` from opening or closing a quote, but not a comma from splitting.
                 escaped = false
-                if c == "," && !inQuote {
+                if c == "," && !inQuote && !inRoute {
                     parts.append(text[start..<i])
                     start = text.index(after: i)
                 }
@@ -216,7 +221,14 @@ public struct TestModeInterpreter: Sendable {
                 escaped = true
             } else if c == "\"" {
                 inQuote.toggle()
-            } else if c == "," && !inQuote {
+            } else if inQuote {
+                // Nothing else counts inside a quoted string.
+            } else if c == "<" {
+                let next = text[text.index(after: i)...].first { $0 != " " && $0 != "\t" }
+                if next == "@" { inRoute = true }
+            } else if c == ">" {
+                inRoute = false
+            } else if c == "," && !inRoute {
                 parts.append(text[start..<i])
                 start = text.index(after: i)
             }
