@@ -988,6 +988,10 @@ def gen_quirks(rng):
     # Relay_ok answers `{client_resolve}` TEMP before it expands `{client_name}` (blank: it cannot be expanded).
     s += ['.D{client_addr}192.0.2.99', '.D{client_resolve}TEMP', '.D{client_name} ', 'check_rcpt <u@remote.example>',
           '.D{client_resolve}FORGED', 'check_rcpt <u@remote.example>']
+    # A `.D` value that ends inside an open quote loses its trailing white space, escaped or not.
+    s += ['.D{auth_authen}alice', '.D{auth_type}PLAIN', '.D{auth_author}z";0+\t', 'trust_auth a@b.example',
+          '.D{auth_author}"a\\\t', 'trust_auth a@b.example', '.D{auth_author}"a b \t ', 'trust_auth a@b.example',
+          '.D{auth_author}"a\tb"', 'trust_auth a@b.example']
     return variant, m, s
 
 
@@ -1003,21 +1007,26 @@ def gen_unusable(rng):
     m = ['TLS_Rcpt:verify\t(c)', 'TLS_Rcpt:encr\t)', 'TLS_Rcpt:verify@\t(c)', 'TLS_Rcpt:perm+verify\t(x',
          'TLS_Rcpt:encr@x.test\t)', 'To:relay\t(x', 'To:other\t)', 'To:ok.relay\t(c)', 'To:x.example\tRELAY',
          'To:No\tRELAY', 'deny\t(c)', 'un.example\t(c)', 'reject\t(c)', 'discard\t)', 'error@\t(c)', 'ok\t(c)',
-         'From:y.example\tREJECT', 'To:u@\tREJECT', 'From:sender.example\t(c)']
+         'From:y.example\tREJECT', 'To:u@\tREJECT', 'From:sender.example\t(c)',
+         # F and U stopped at a `+*` or detail-less try keep the whole `user+detail@…` key.
+         'From:pu@\t(x', 'From:pv+*@\t(c)', 'From:pw@x.example\t)', 'To:pb@\t(c)', 'To:pc+*@x.example\t(c)',
+         'reject@\t(c)']
     s = ['.C{w}%s' % LOCAL, '.D{client_addr}192.0.2.9', '.D{client_name}relay.example',
          '.D{mail_from}<ok@sender.example>', '.D{verify}%s' % rng.choice(['FAIL', 'OK', 'NONE'])]
     delayed = variant.startswith(('delay_checks', 'blocklist_delay_checks'))
     lines = ['tls_rcpt <a@verify>', 'tls_rcpt <a@encr>', 'tls_rcpt <verify@y.test>', 'tls_rcpt <encr@x.test>',
-             'tls_rcpt <a@sub.verify>', 'tls_rcpt <a@perm+verify>']
+             'tls_rcpt <a@sub.verify>', 'tls_rcpt <a@perm+verify>', 'tls_rcpt <verify+x@y.test>',
+             'tls_rcpt <verify+@y.test>']
     rcpts = ['a@sub.relay', 'a@ok.relay', 'u%x.example@relay', 'u%x.example@sub.relay', 'u%y.example@relay',
              'u%x.example@other', 'v!x.example@other', 'u%x.example@deny', 'u%no@other', 'u%x.example%z@relay',
-             'a@reject', 'a@discard', 'error@x.example']
+             'a@reject', 'a@discard', 'error@x.example', 'pb+d@x.example', 'pc+d@x.example', 'reject+d@x.example']
     if variant in ('relaytofulladdress', 'blocklist_recipients', 'blocklist_delay_checks'):
         rcpts = [a for a in rcpts if '%' not in a and '!' not in a]
     lines += ['check_rcpt <%s>' % a for a in rng.sample(rcpts, min(9, len(rcpts)))]
     if not delayed:
         lines += ['check_mail <%s>' % a for a in ['a@un.example', 'a@reject', 'a@sub.discard', 'error@x.example',
-                                                   'a@ok', 'b@sender.example']]
+                                                   'a@ok', 'b@sender.example', 'pu+d@a.example', 'pv+d@a.example',
+                                                   'pw+d@x.example', 'reject+d@a.example']]
     rng.shuffle(lines)
     return variant, m, s + lines
 

@@ -136,9 +136,9 @@ public struct AccessLookup {
                     let domain = key[(q + 1)..<n]
                     let star = Array(user) + [Token.plus, Token("*"), Token.at] + Array(domain)
                     let second = lookupCandidate(tag: tag, dot: false, star[...], mark: mark)
-                    guard case .notFound = second else { return second }
+                    guard case .notFound = second else { return Self.stoppedAt(key, second) }
                     let plain = Array(user) + [Token.at] + Array(domain)
-                    return lookupCandidate(tag: tag, dot: false, plain[...], mark: mark)
+                    return Self.stoppedAt(key, lookupCandidate(tag: tag, dot: false, plain[...], mark: mark))
                 }
             }
             p += 1
@@ -160,13 +160,22 @@ public struct AccessLookup {
                 let user = key[0..<p]
                 let star = Array(user) + [Token.plus, Token("*"), Token.at]
                 let second = lookupCandidate(tag: tag, dot: false, star[...], mark: mark)
-                guard case .notFound = second else { return second }
+                guard case .notFound = second else { return Self.stoppedAt(key, second) }
                 let plain = Array(user) + [Token.at]
-                return lookupCandidate(tag: tag, dot: false, plain[...], mark: mark)
+                return Self.stoppedAt(key, lookupCandidate(tag: tag, dot: false, plain[...], mark: mark))
             }
             p += 1
         }
         return .notFound
+    }
+
+    /// A `+*` or `+detail`-less try of F or U that met a value sendmail cannot use: the routine stops with its
+    /// own workspace, which still holds the whole `user+detail@…` key and, after the first try's miss, starts with
+    /// `<?>`.
+    static func stoppedAt(_ key: [Token], _ result: AccessLookupResult) -> AccessLookupResult {
+        guard case .found(var value) = result, value.unusable != nil else { return result }
+        value.unusable = UnusableValue(key: key, afterNotFound: true)
+        return .found(value)
     }
 
     /// One item of a SearchList: which routine, on which key.

@@ -98,8 +98,28 @@ public struct TestModeInterpreter: Sendable {
         guard let (name, value) = Self.macroName(text) else {
             return .error(TestModeError(line: number, reason: "expected a macro name after .D"))
         }
-        macros[MacroName(name)] = Self.strippingComment(value)
+        macros[MacroName(name)] = Self.droppingOpenQuoteTrailingSpace(Self.strippingComment(value))
         return .none
+    }
+
+    /// A `.D` value that ends inside a quoted string loses the white space (escaped or not) at its end:
+    /// `.D{auth_author}z";0+<TAB>` holds `z";0+`, `"a\<TAB>` holds `"a\` (whose backslash then escapes the quote
+    /// sendmail adds). Values with balanced quotes keep theirs (`  ` stays a blank-only value).
+    static func droppingOpenQuoteTrailingSpace(_ value: String) -> String {
+        var bytes = Token.rawBytes(of: value)
+        var quoted = false
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\") {
+                i += 2
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "\"") { quoted.toggle() }
+            i += 1
+        }
+        guard quoted, let last = bytes.last, Tokenizer.isSpace(last) else { return value }
+        while let last = bytes.last, Tokenizer.isSpace(last) { bytes.removeLast() }
+        return Token.losslessText(bytes)
     }
 
     /// sendmail -bt reads `.D`/`.C` values like configuration lines: an unescaped `#` after the first character
