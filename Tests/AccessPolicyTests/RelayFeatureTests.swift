@@ -85,6 +85,20 @@ struct RelayFeatureTests {
         )
     }
 
+    @Test("blocklist_recipients with delay_checks (no argument): SPAMFRIEND and SPAMHATER To: entries are no match")
+    func blocklistDelayChecks() {
+        let lines = RelayScript.run(Self.script()) {
+            $0.blocklistRecipients = true
+            $0.delayChecks = true
+        }
+        #expect(
+            lines == [
+                "OK", "OK", "OK", Self.d, "OK", "$#error $@ 5.2.1 $: 550 Mailbox disabled for this recipient",
+                "$#discard $: discard", "OK", "OK", Self.d, Self.d, "$#error $: SKIP", "OK", Self.d,
+            ]
+        )
+    }
+
     @Test("relay_hosts_only: class R and To: name hosts only")
     func hostsOnly() {
         let lines = RelayScript.run(Self.script()) { $0.relayHostsOnly = true }

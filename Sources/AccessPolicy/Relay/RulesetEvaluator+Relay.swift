@@ -544,6 +544,12 @@ extension RulesetEvaluator {
                 switch value {
                 case .ok, .relay: break
                 case .skip where lookup.options.contains(.skip): break
+                // FEATURE(delay_checks) without an argument keeps 8.10's `Spam:`-less friends and haters: a
+                // `SPAMFRIEND` or `SPAMHATER` recipient entry is no match here.
+                case .other(let tokens)
+                where settings.delayChecks && settings.spamPolicy == .none && tokens.count == 1
+                    && (tokens[0].matches("SPAMFRIEND") || tokens[0].matches("SPAMHATER")):
+                    break
                 case .reject:
                     return .final(
                         .mailer(
