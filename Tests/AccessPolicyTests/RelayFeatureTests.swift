@@ -87,14 +87,14 @@ struct RelayFeatureTests {
 
     @Test("blocklist_recipients with delay_checks (no argument): SPAMFRIEND and SPAMHATER To: entries are no match")
     func blocklistDelayChecks() {
-        let lines = RelayScript.run(Self.script()) {
+        let lines = RelayScript.run(Self.script() + ["check_rcpt <spamh@local.example>"]) {
             $0.blocklistRecipients = true
             $0.delayChecks = true
         }
         #expect(
             lines == [
                 "OK", "OK", "OK", Self.d, "OK", "$#error $@ 5.2.1 $: 550 Mailbox disabled for this recipient",
-                "$#discard $: discard", "OK", "OK", Self.d, Self.d, "$#error $: SKIP", "OK", Self.d,
+                "$#discard $: discard", "OK", "OK", Self.d, Self.d, "$#error $: SKIP", "OK", Self.d, "OK",
             ]
         )
     }
